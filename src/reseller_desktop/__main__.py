@@ -1,0 +1,3 @@
+from reseller_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""`reseller-desktop`: the window by default; `db` commands for the schema; `--self-test`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from reseller_desktop import APP_NAME, __version__
+from reseller_desktop.domain.errors import UserError
+
+PASSWORD_ENV = "RESELLER_DESKTOP_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reseller-desktop",
+        description=f"{APP_NAME}: inventory and cross-listing for resellers. "
+        "Uses DATABASE_URL when set, otherwise a built-in PostgreSQL in your data folder.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--user", metavar="EMAIL", help=f"sign in as this account (password from ${PASSWORD_ENV} or a prompt)"
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start everything headless (database, migrations, window), then exit 0 or 1",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(dest="command")
+    db = commands.add_parser("db", help="the database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="create or adopt the schema and bring it to the newest revision")
+    down = db_commands.add_parser("downgrade", help="go back to an older revision (removes what it added)")
+    down.add_argument("revision", help="a revision id, or 'base' to remove everything this app added")
+    down.add_argument("--yes", action="store_true", help="confirm; required for 'base'")
+    db_commands.add_parser("current", help="show the schema revision and rows that break its rules")
+    db_commands.add_parser("validate", help="check again the rules existing rows broke, after fixing them")
+    return parser
+
+
+def _password(email: str | None) -> str | None:
+    if not email:
+        return None
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(f"Password for {email} (Enter if none): ") or None
+    return None
+
+
+def _db_command(args: argparse.Namespace) -> int:
+    from reseller_desktop.db import migrate
+    from reseller_desktop.services.database_session import open_database
+
+    if args.db_command == "downgrade" and args.revision == "base" and not args.yes:
+        print(
+            "Downgrading to base removes every table, column, index and rule this app added, with their "
+            "data (tables the web app made before stay). Run again with --yes to go ahead.",
+            file=sys.stderr,
+        )
+        return 2
+    with open_database() as database:
+        where = database.target.description
+        if args.db_command == "upgrade":
+            problems = migrate.upgrade(database.engine)
+            print(f"{where}: at revision {migrate.head_revision()}")
+        elif args.db_command == "downgrade":
+            migrate.downgrade(database.engine, args.revision)
+            problems = []
+        elif args.db_command == "validate":
+            problems = migrate.validate(database.engine)
+        else:
+            with database.connect() as conn:
+                revision = migrate.current_revision(conn)
+                problems = migrate.schema_health(conn)
+            newest = migrate.head_revision()
+            state = "up to date" if revision == newest else f"newest known is {newest}"
+            print(f"{where}: revision {revision or 'none (run db upgrade)'} ({state})")
+        if args.db_command == "downgrade":
+            with database.connect() as conn:
+                print(f"{where}: at revision {migrate.current_revision(conn) or 'base'}")
+        for problem in problems:
+            print(f"  ! {problem.describe()}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "db":
+            return _db_command(args)
+        from reseller_desktop.ui import app
+
+        password = _password(args.user)
+        if args.self_test:
+            return app.self_test(args.user, password)
+        return app.run(args.user, password)
+    except UserError as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Database access: engine and pool, embedded server, schema, migrations, unit of work."""

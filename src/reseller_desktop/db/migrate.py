@@ -1,0 +1,157 @@
+"""Alembic, driven from the program: upgrade, downgrade, current revision, and schema health.
+
+The version table is ours alone (`reseller_desktop_alembic_version`) so a web app that also uses
+Alembic on the same database keeps its own history. Upgrades take an advisory lock so two clients
+starting at once apply each revision once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+from reseller_desktop.db import schema
+from reseller_desktop.db.desktop_additions import CHECK_MESSAGES
+from reseller_desktop.db.errors import SchemaTooNewError
+from reseller_desktop.db.schema_ops import LEDGER, SchemaBuilder, SchemaProblem
+
+VERSION_TABLE = "reseller_desktop_alembic_version"
+ADVISORY_LOCK_KEY = 0x5E5E11E2  # any constant shared by every client of the same database
+
+
+def migrations_dir() -> Path:
+    """The migrations folder: bundled next to a frozen app, else at the root of the source tree."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    candidates = [Path(bundle) / "migrations"] if bundle else []
+    candidates.append(Path(__file__).resolve().parents[3] / "migrations")
+    for candidate in candidates:
+        if (candidate / "env.py").exists():
+            return candidate
+    raise FileNotFoundError(f"The migrations folder is missing (looked in {', '.join(map(str, candidates))}).")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def check_not_newer(conn: Connection) -> None:
+    """Refuse a database that a newer version of the app has upgraded past what we know."""
+    current = current_revision(conn)
+    if current is None:
+        return
+    scripts = ScriptDirectory.from_config(alembic_config())
+    if current not in {script.revision for script in scripts.walk_revisions()}:
+        raise SchemaTooNewError(
+            f"This database is at schema revision {current}, which is newer than this version of "
+            f"Reseller Desktop knows (it knows up to {scripts.get_current_head()}).",
+            "Install the newer version of the app. Nothing was changed in the database.",
+        )
+
+
+def upgrade(engine: Engine, revision: str = "head") -> list[SchemaProblem]:
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+        check_not_newer(conn)
+        command.upgrade(alembic_config(conn), revision)
+    with engine.connect() as conn:
+        return schema_health(conn)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+        check_not_newer(conn)
+        command.downgrade(alembic_config(conn), revision)
+
+
+def schema_health(conn: Connection) -> list[SchemaProblem]:
+    """Rules that existing rows still break: NOT VALID constraints and uniques that could not be added."""
+    builder = SchemaBuilder(conn, revision="")
+    if not builder.table_exists(LEDGER):
+        return []
+    problems: list[SchemaProblem] = []
+    unvalidated = conn.execute(
+        text(
+            f"SELECT l.table_name, l.object_name, k.contype, pg_get_constraintdef(k.oid) "
+            f"FROM {LEDGER} l JOIN pg_constraint k "
+            f"  ON k.conname = l.object_name AND k.conrelid = to_regclass(quote_ident(l.table_name)) "
+            f"WHERE l.kind = 'constraint' AND NOT k.convalidated ORDER BY l.id"
+        )
+    ).all()
+    for table, name, kind, definition in unvalidated:
+        if kind == "c":
+            expression = definition.removeprefix("CHECK ").removesuffix(" NOT VALID")
+            where = f"NOT {expression}"
+        else:
+            where = _foreign_key_offenders(conn, table, name)
+        ids, count = builder._offending_ids(table, where)
+        message = CHECK_MESSAGES.get(name, "points at a missing row")
+        problems.append(SchemaProblem(table, name, message, ids, count))
+    missing = conn.execute(
+        text(f"SELECT table_name, object_name, details FROM {LEDGER} WHERE kind = 'missing_unique' ORDER BY id")
+    ).all()
+    for table, name, columns in missing:
+        if not builder._constraint_exists(table, name):
+            problems.append(builder._duplicates_problem(table, name, columns.split(",")))
+    return problems
+
+
+def validate(engine: Engine) -> list[SchemaProblem]:
+    """Try again to validate every constraint that existing rows broke; return what still fails."""
+    with engine.begin() as conn:
+        builder = SchemaBuilder(conn, revision="")
+        for problem in schema_health(conn):
+            if problem.row_count:
+                continue
+            missing = conn.execute(
+                text(f"SELECT revision, details FROM {LEDGER} WHERE kind = 'missing_unique' AND object_name = :n"),
+                {"n": problem.constraint},
+            ).first()
+            if missing is not None:
+                builder.revision = missing[0]
+                builder.ensure_unique(schema.metadata.tables[problem.table], missing[1].split(","), problem.constraint)
+                conn.execute(
+                    text(f"DELETE FROM {LEDGER} WHERE kind = 'missing_unique' AND object_name = :n"),
+                    {"n": problem.constraint},
+                )
+            else:
+                conn.execute(text(f'ALTER TABLE "{problem.table}" VALIDATE CONSTRAINT "{problem.constraint}"'))
+    with engine.connect() as conn:
+        return schema_health(conn)
+
+
+def _foreign_key_offenders(conn: Connection, table: str, name: str) -> str:
+    column, target, target_column = conn.execute(
+        text(
+            "SELECT a.attname, t.relname, ta.attname FROM pg_constraint k "
+            "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] "
+            "JOIN pg_class t ON t.oid = k.confrelid "
+            "JOIN pg_attribute ta ON ta.attrelid = k.confrelid AND ta.attnum = k.confkey[1] "
+            "WHERE k.conname = :n AND k.conrelid = to_regclass(quote_ident(:t))"
+        ),
+        {"n": name, "t": table},
+    ).one()
+    return (
+        f'"{column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "{target}" r '
+        f'WHERE r."{target_column}" = "{table}"."{column}")'
+    )

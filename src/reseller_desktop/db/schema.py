@@ -1,0 +1,31 @@
+"""The schema the program works with: the contract plus the desktop's additions (head revision)."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, MetaData, Table, text
+
+from reseller_desktop.db.contract_tables import NAMING_CONVENTION, add_contract_tables
+from reseller_desktop.db.desktop_additions import CHECKS, add_desktop_columns
+
+
+def build_metadata() -> MetaData:
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    add_contract_tables(metadata)
+    add_desktop_columns(metadata)
+    for check in CHECKS:
+        metadata.tables[check.table].append_constraint(CheckConstraint(text(check.sql), name=check.name))
+    return metadata
+
+
+metadata = build_metadata()
+
+users: Table = metadata.tables["users"]
+listings: Table = metadata.tables["listings"]
+platform_listings: Table = metadata.tables["platform_listings"]
+marketplace_credentials: Table = metadata.tables["marketplace_credentials"]
+card_collections: Table = metadata.tables["card_collections"]
+storage_bins: Table = metadata.tables["storage_bins"]
+storage_sections: Table = metadata.tables["storage_sections"]
+storage_items: Table = metadata.tables["storage_items"]
+notifications: Table = metadata.tables["notifications"]
+activity_logs: Table = metadata.tables["activity_logs"]

@@ -1,0 +1,1 @@
+"""Pure business rules. Imports neither Qt nor SQLAlchemy."""

@@ -1,0 +1,41 @@
+"""Rules for a card before it is written (the database checks the same lists)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from reseller_desktop.domain.errors import FieldError, ValidationError
+from reseller_desktop.domain.money import check_storable
+from reseller_desktop.domain.vocabulary import CARD_TYPES, ORGANIZATION_MODES, VALUE_TIERS
+
+
+def check_card(values: Mapping[str, Any]) -> None:
+    errors: list[FieldError] = []
+    title = values.get("title")
+    if not isinstance(title, str) or not title.strip():
+        errors.append(FieldError("title", "A card name is required."))
+    for field, allowed in (
+        ("card_type", CARD_TYPES),
+        ("organization_mode", ORGANIZATION_MODES),
+        ("value_tier", VALUE_TIERS),
+    ):
+        value = values.get(field)
+        if (value is not None or field == "card_type") and value not in allowed:
+            errors.append(FieldError(field, f"{value!r} is not one of: {', '.join(allowed)}."))
+    quantity = values.get("quantity", 1)
+    if quantity is not None and (not isinstance(quantity, int) or quantity < 0):
+        errors.append(FieldError("quantity", f"{quantity!r} is not allowed; use a whole number, 0 or more."))
+    score = values.get("grading_score")
+    if score is not None and not 0 <= float(score) <= 10:
+        errors.append(FieldError("grading_score", f"{score} is outside 0 to 10."))
+    for field in ("estimated_value", "purchase_price"):
+        amount = values.get(field)
+        if amount is not None:
+            try:
+                check_storable(Decimal(amount), field)
+            except ValidationError as exc:
+                errors.extend(exc.errors)
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,147 @@
+"""Listings of the signed-in user."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select, update
+
+from reseller_desktop.db import schema
+from reseller_desktop.domain.errors import NotFoundError
+from reseller_desktop.domain.listing_rules import check_listing
+from reseller_desktop.domain.records import ListingRecord
+from reseller_desktop.repositories.base import (
+    UserScopedRepository,
+    money_to_columns,
+    money_to_decimals,
+    reject_unknown,
+    to_record,
+    utc_now,
+)
+
+t = schema.listings
+MONEY = ("price", "cost", "sold_price")
+# Columns a user may set; id, listing_uuid, user_id and the timestamps are the repository's.
+EDITABLE = (
+    "collectible_id",
+    "title",
+    "description",
+    "price",
+    "cost",
+    "condition",
+    "category",
+    "item_type",
+    "attributes",
+    "photos",
+    "quantity",
+    "storage_location",
+    "sku",
+    "upc",
+    "status",
+    "sold_platform",
+    "sold_date",
+    "sold_price",
+    "platform_statuses",
+)
+
+
+class ListingRepository(UserScopedRepository):
+    def _mine(self) -> Any:
+        return t.c.user_id == self.user_id
+
+    def add(self, values: Mapping[str, Any]) -> ListingRecord:
+        reject_unknown(values, EDITABLE)
+        full = {"quantity": 1, "status": "draft", **values}
+        check_listing(money_to_decimals(full, MONEY))
+        row = (
+            self._conn.execute(
+                t.insert()
+                .values(
+                    listing_uuid=str(uuid.uuid4()),
+                    user_id=self.user_id,
+                    created_at=utc_now(),
+                    updated_at=utc_now(),
+                    **money_to_columns(full, MONEY),
+                )
+                .returning(*t.c)
+            )
+            .mappings()
+            .one()
+        )
+        record = to_record(ListingRecord, row, MONEY)
+        self._activity.record("create_listing", "listing", record.id, {"title": record.title})
+        return record
+
+    def get(self, listing_id: int) -> ListingRecord:
+        row = self._conn.execute(select(t).where(t.c.id == listing_id, self._mine())).mappings().first()
+        if row is None:
+            raise NotFoundError("listing", listing_id)
+        return to_record(ListingRecord, row, MONEY)
+
+    def get_by_uuid(self, listing_uuid: str) -> ListingRecord:
+        row = self._conn.execute(select(t).where(t.c.listing_uuid == listing_uuid, self._mine())).mappings().first()
+        if row is None:
+            raise NotFoundError("listing", listing_uuid)
+        return to_record(ListingRecord, row, MONEY)
+
+    def find_by_sku(self, sku: str) -> list[ListingRecord]:
+        rows = self._conn.execute(select(t).where(t.c.sku == sku, self._mine()).order_by(t.c.id)).mappings()
+        return [to_record(ListingRecord, r, MONEY) for r in rows]
+
+    def update(self, listing_id: int, changes: Mapping[str, Any]) -> ListingRecord:
+        """Apply `changes` after checking the whole listing as it will be; lock the row meanwhile."""
+        reject_unknown(changes, EDITABLE)
+        row = (
+            self._conn.execute(select(t).where(t.c.id == listing_id, self._mine()).with_for_update()).mappings().first()
+        )
+        if row is None:
+            raise NotFoundError("listing", listing_id)
+        before = to_record(ListingRecord, row, MONEY)
+        merged = {name: getattr(before, name) for name in EDITABLE} | dict(changes)
+        check_listing(money_to_decimals(merged, MONEY))
+        new_row = (
+            self._conn.execute(
+                update(t)
+                .where(t.c.id == listing_id, self._mine())
+                .values(updated_at=utc_now(), **money_to_columns(changes, MONEY))
+                .returning(*t.c)
+            )
+            .mappings()
+            .one()
+        )
+        after = to_record(ListingRecord, new_row, MONEY)
+        changed = self._changed_fields(
+            {k: getattr(before, k) for k in changes}, {k: getattr(after, k) for k in changes}
+        )
+        self._activity.record("update_listing", "listing", listing_id, {"changes": changed})
+        return after
+
+    def delete(self, listing_id: int) -> None:
+        """Delete the listing with its platform rows; notifications and storage items keep their history."""
+        owned = self._conn.scalar(select(t.c.id).where(t.c.id == listing_id, self._mine()).with_for_update())
+        if owned is None:
+            raise NotFoundError("listing", listing_id)
+        title = self._conn.scalar(select(t.c.title).where(t.c.id == listing_id))
+        self._conn.execute(delete(schema.platform_listings).where(schema.platform_listings.c.listing_id == listing_id))
+        n = schema.notifications
+        self._conn.execute(update(n).where(n.c.listing_id == listing_id).values(listing_id=None, user_id=self.user_id))
+        items = schema.storage_items
+        self._conn.execute(update(items).where(items.c.listing_id == listing_id).values(listing_id=None))
+        self._conn.execute(delete(t).where(t.c.id == listing_id, self._mine()))
+        self._activity.record("delete_listing", "listing", listing_id, {"title": title})
+
+    def page(self, after_id: int | None = None, limit: int = 200, status: str | None = None) -> list[ListingRecord]:
+        """One keyset page in id order (the listings view builds richer pages on the same idea)."""
+        where = [self._mine()]
+        if after_id is not None:
+            where.append(t.c.id > after_id)
+        if status is not None:
+            where.append(t.c.status == status)
+        rows = self._conn.execute(select(t).where(and_(*where)).order_by(t.c.id).limit(limit)).mappings()
+        return [to_record(ListingRecord, r, MONEY) for r in rows]
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self._conn.execute(select(t.c.status, func.count()).where(self._mine()).group_by(t.c.status)).all()
+        return {str(status): int(count) for status, count in rows}

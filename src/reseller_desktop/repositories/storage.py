@@ -1,0 +1,230 @@
+"""Bins, their sections, and the items stored in them, for the signed-in user.
+
+A section's item_count is kept true here, in the same transaction as the move, by recounting the
+affected sections under a row lock on each (two clients moving items at once serialise on it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from reseller_desktop.db import schema
+from reseller_desktop.domain.errors import FieldError, NotFoundError, ValidationError
+from reseller_desktop.domain.records import BinRecord, SectionRecord, StorageItemRecord, field_names
+from reseller_desktop.repositories.base import UserScopedRepository, reject_unknown, to_record, utc_now
+
+bins = schema.storage_bins
+sections = schema.storage_sections
+items = schema.storage_items
+ITEM_EDITABLE = tuple(
+    n for n in field_names(StorageItemRecord) if n not in {"id", "user_id", "storage_id", "created_at", "updated_at"}
+)
+
+
+def _required(field: str, value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError([FieldError(field, f"{what} is required.")])
+    return value.strip()
+
+
+class StorageRepository(UserScopedRepository):
+    # ----- bins --------------------------------------------------------------------------------
+    def add_bin(self, bin_name: str, bin_type: str, description: str | None = None) -> BinRecord:
+        row = (
+            self._conn.execute(
+                bins.insert()
+                .values(
+                    user_id=self.user_id,
+                    bin_name=_required("bin_name", bin_name, "A bin name"),
+                    bin_type=_required("bin_type", bin_type, "A bin type").lower(),
+                    description=description,
+                )
+                .returning(*bins.c)
+            )
+            .mappings()
+            .one()
+        )
+        record = to_record(BinRecord, row)
+        self._activity.record("create_bin", "storage_bin", record.id, {"bin_name": record.bin_name})
+        return record
+
+    def get_bin(self, bin_id: int) -> BinRecord:
+        row = (
+            self._conn.execute(select(bins).where(bins.c.id == bin_id, bins.c.user_id == self.user_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFoundError("bin", bin_id)
+        return to_record(BinRecord, row)
+
+    def all_bins(self) -> list[BinRecord]:
+        rows = self._conn.execute(
+            select(bins).where(bins.c.user_id == self.user_id).order_by(bins.c.bin_name, bins.c.id)
+        ).mappings()
+        return [to_record(BinRecord, r) for r in rows]
+
+    def delete_bin(self, bin_id: int) -> None:
+        record = self.get_bin(bin_id)
+        if self._count(items, items.c.bin_id == bin_id):
+            raise ValidationError([FieldError("bin", f"Bin {record.bin_name} still holds items; move them first.")])
+        self._conn.execute(delete(sections).where(sections.c.bin_id == bin_id))
+        self._conn.execute(delete(bins).where(bins.c.id == bin_id, bins.c.user_id == self.user_id))
+        self._activity.record("delete_bin", "storage_bin", bin_id, {"bin_name": record.bin_name})
+
+    # ----- sections ----------------------------------------------------------------------------
+    def _owned_bin_ids(self) -> Any:
+        return select(bins.c.id).where(bins.c.user_id == self.user_id)
+
+    def add_section(self, bin_id: int, section_name: str, capacity: int | None = None) -> SectionRecord:
+        self.get_bin(bin_id)
+        if capacity is not None and capacity < 0:
+            raise ValidationError([FieldError("capacity", "Capacity cannot be negative.")])
+        row = (
+            self._conn.execute(
+                sections.insert()
+                .values(
+                    bin_id=bin_id,
+                    section_name=_required("section_name", section_name, "A section name"),
+                    capacity=capacity,
+                )
+                .returning(*sections.c)
+            )
+            .mappings()
+            .one()
+        )
+        record = to_record(SectionRecord, row)
+        self._activity.record("create_section", "storage_section", record.id, {"bin_id": bin_id})
+        return record
+
+    def get_section(self, section_id: int) -> SectionRecord:
+        row = (
+            self._conn.execute(
+                select(sections).where(sections.c.id == section_id, sections.c.bin_id.in_(self._owned_bin_ids()))
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFoundError("section", section_id)
+        return to_record(SectionRecord, row)
+
+    def sections_of(self, bin_id: int) -> list[SectionRecord]:
+        rows = self._conn.execute(
+            select(sections)
+            .where(sections.c.bin_id == bin_id, sections.c.bin_id.in_(self._owned_bin_ids()))
+            .order_by(sections.c.section_name, sections.c.id)
+        ).mappings()
+        return [to_record(SectionRecord, r) for r in rows]
+
+    # ----- items -------------------------------------------------------------------------------
+    def _check_place(self, bin_id: int | None, section_id: int | None) -> None:
+        if bin_id is not None:
+            self.get_bin(bin_id)
+        if section_id is not None:
+            section = self.get_section(section_id)
+            if bin_id is not None and section.bin_id != bin_id:
+                raise ValidationError([FieldError("section_id", "That section is in another bin.")])
+
+    def _check_listing(self, listing_id: int | None) -> None:
+        if listing_id is None:
+            return
+        lt = schema.listings
+        if self._conn.scalar(select(lt.c.id).where(lt.c.id == listing_id, lt.c.user_id == self.user_id)) is None:
+            raise NotFoundError("listing", listing_id)
+
+    def _recount(self, section_ids: Iterable[int | None]) -> None:
+        for section_id in sorted({s for s in section_ids if s is not None}):
+            self._conn.execute(select(sections.c.id).where(sections.c.id == section_id).with_for_update())
+            count = select(func.count()).select_from(items).where(items.c.section_id == section_id).scalar_subquery()
+            self._conn.execute(update(sections).where(sections.c.id == section_id).values(item_count=count))
+
+    def add_item(self, values: Mapping[str, Any]) -> StorageItemRecord:
+        reject_unknown(values, ITEM_EDITABLE)
+        quantity = values.get("quantity", 1)
+        if quantity is not None and (not isinstance(quantity, int) or quantity < 0):
+            raise ValidationError([FieldError("quantity", "Use a whole number, 0 or more.")])
+        self._check_place(values.get("bin_id"), values.get("section_id"))
+        self._check_listing(values.get("listing_id"))
+        row = (
+            self._conn.execute(
+                items.insert()
+                .values(
+                    user_id=self.user_id,
+                    storage_id=values.get("storage_id") or f"SI-{uuid.uuid4().hex[:10].upper()}",
+                    created_at=utc_now(),
+                    updated_at=utc_now(),
+                    **{k: v for k, v in values.items() if k != "storage_id"},
+                )
+                .returning(*items.c)
+            )
+            .mappings()
+            .one()
+        )
+        record = to_record(StorageItemRecord, row)
+        self._recount([record.section_id])
+        self._activity.record("create_storage_item", "storage_item", record.id, {"storage_id": record.storage_id})
+        return record
+
+    def get_item(self, item_id: int) -> StorageItemRecord:
+        row = (
+            self._conn.execute(select(items).where(items.c.id == item_id, items.c.user_id == self.user_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFoundError("storage item", item_id)
+        return to_record(StorageItemRecord, row)
+
+    def get_item_by_storage_id(self, storage_id: str) -> StorageItemRecord:
+        row = (
+            self._conn.execute(select(items).where(items.c.storage_id == storage_id, items.c.user_id == self.user_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFoundError("storage item", storage_id)
+        return to_record(StorageItemRecord, row)
+
+    def items_in(self, section_id: int) -> list[StorageItemRecord]:
+        self.get_section(section_id)
+        rows = self._conn.execute(
+            select(items).where(items.c.section_id == section_id, items.c.user_id == self.user_id).order_by(items.c.id)
+        ).mappings()
+        return [to_record(StorageItemRecord, r) for r in rows]
+
+    def move_item(self, item_id: int, bin_id: int | None, section_id: int | None) -> StorageItemRecord:
+        before = self.get_item(item_id)
+        self._check_place(bin_id, section_id)
+        row = (
+            self._conn.execute(
+                update(items)
+                .where(items.c.id == item_id, items.c.user_id == self.user_id)
+                .values(bin_id=bin_id, section_id=section_id, updated_at=utc_now())
+                .returning(*items.c)
+            )
+            .mappings()
+            .one()
+        )
+        self._recount([before.section_id, section_id])
+        self._activity.record(
+            "move_storage_item",
+            "storage_item",
+            item_id,
+            {"from": [before.bin_id, before.section_id], "to": [bin_id, section_id]},
+        )
+        return to_record(StorageItemRecord, row)
+
+    def delete_item(self, item_id: int) -> None:
+        before = self.get_item(item_id)
+        schema_cards = schema.card_collections
+        self._conn.execute(
+            update(schema_cards).where(schema_cards.c.storage_item_id == item_id).values(storage_item_id=None)
+        )
+        self._conn.execute(delete(items).where(items.c.id == item_id, items.c.user_id == self.user_id))
+        self._recount([before.section_id])
+        self._activity.record("delete_storage_item", "storage_item", item_id, {"storage_id": before.storage_id})

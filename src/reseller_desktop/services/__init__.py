@@ -1,0 +1,1 @@
+"""Use cases: each a short function over a unit of work."""

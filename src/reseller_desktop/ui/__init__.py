@@ -1,0 +1,1 @@
+"""The Qt user interface. Widgets are touched on the GUI thread only."""
