@@ -11,8 +11,10 @@ from sqlalchemy import text
 from tests.conftest import PgServer
 
 from reseller_desktop.db.database import Database
+from reseller_desktop.db.migrate import head_revision
 
 ROOT = Path(__file__).resolve().parents[1]
+HEAD = head_revision()
 WEBAPP_SQL = Path(__file__).parent / "fixtures" / "webapp_schema.sql"
 
 
@@ -37,7 +39,7 @@ def test_db_commands_upgrade_report_and_downgrade(pg: PgServer, empty_db_name: s
 
     upgraded = run("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "at revision 0002_invariants" in upgraded.stdout
+    assert f"at revision {HEAD}" in upgraded.stdout
     assert "(up to date)" in run("db", "current", env=env).stdout
 
     refused = run("db", "downgrade", "base", env=env)
@@ -70,7 +72,7 @@ def test_alembic_at_the_project_root_works_on_the_same_database(
     assert result.returncode == 0, result.stderr
     fresh = pg.database(empty_db_name)
     with fresh.connect() as conn:
-        assert conn.scalar(text("SELECT version_num FROM reseller_desktop_alembic_version")) == "0002_invariants"
+        assert conn.scalar(text("SELECT version_num FROM reseller_desktop_alembic_version")) == HEAD
     fresh.dispose()
 
 
@@ -78,7 +80,7 @@ def test_self_test_starts_everything_headless_and_exits_zero(tmp_path: Path) -> 
     result = run("--self-test", env={"RESELLER_DESKTOP_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "self-test ok" in result.stdout
-    assert "embedded database, schema 0002_invariants" in result.stdout
+    assert f"embedded database, schema {HEAD}" in result.stdout
     assert "5 views" in result.stdout
     assert not (tmp_path / "data" / "pgdata" / "postmaster.pid").exists()  # the server was stopped
 

@@ -13,6 +13,7 @@ from tests.conftest import PgServer
 from reseller_desktop.db import migrate
 from reseller_desktop.db.database import Database
 from reseller_desktop.db.errors import ConstraintError, SchemaTooNewError
+from reseller_desktop.db.listing_indexes import SEARCH_DOCUMENT
 from reseller_desktop.db.schema import metadata
 
 WEBAPP_SQL = Path(__file__).parent / "fixtures" / "webapp_schema.sql"
@@ -142,6 +143,7 @@ def test_adopting_a_webapp_database_keeps_every_row_and_lists_rows_that_break_ru
     assert set(found["marketplace_credentials_user_id_platform_key"].row_ids) == {1, 2}
     assert "db validate" in found["ck_listings_active_location"].describe()
     assert "ck_listings_status" not in found  # rules no row breaks are fully validated
+    assert "uq_listings_user_sku" not in found  # no duplicate SKUs in this data
 
 
 def rows_without_added_columns(conn: Connection) -> dict[str, list[tuple[object, ...]]]:
@@ -214,3 +216,35 @@ def test_a_database_upgraded_by_a_newer_app_is_refused(database: Database) -> No
         migrate.downgrade(database.engine, "base")
     with database.connect() as conn:
         assert migrate.current_revision(conn) == "0099_from_the_future"
+
+
+def test_duplicate_skus_keep_the_unique_index_off_until_fixed(webapp: Database) -> None:
+    with webapp.engine.begin() as conn:
+        conn.execute(text("UPDATE listings SET sku = 'DUP' WHERE id = 1"))
+        conn.execute(
+            text(
+                "INSERT INTO listings (id, listing_uuid, user_id, title, price, sku) "
+                "VALUES (7, 'u7', '00000000-0000-0000-0000-00000000000a', 'Twin', 1, 'DUP')"
+            )
+        )
+    problems = {p.constraint: p for p in migrate.upgrade(webapp.engine)}
+    assert problems["uq_listings_user_sku"].row_ids == (1, 7)
+    with webapp.connect() as conn:
+        assert {p.constraint for p in migrate.schema_health(conn)} >= {"uq_listings_user_sku"}
+    with webapp.engine.begin() as conn:
+        conn.execute(text("UPDATE listings SET sku = 'DUP-2' WHERE id = 7"))
+    remaining = {p.constraint for p in migrate.validate(webapp.engine)}
+    assert "uq_listings_user_sku" not in remaining
+    with webapp.connect() as conn:
+        assert conn.scalar(text("SELECT to_regclass('uq_listings_user_sku') IS NOT NULL"))
+    with pytest.raises(ConstraintError, match="already have a listing with that SKU"), webapp.connect() as conn:
+        conn.execute(text("UPDATE listings SET sku = 'DUP' WHERE id = 7"))
+
+
+def test_substring_search_is_served_by_the_trigram_index(database: Database) -> None:
+    with database.connect() as conn:
+        conn.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(
+            conn.scalars(text("EXPLAIN SELECT id FROM listings WHERE " + SEARCH_DOCUMENT + " ILIKE '%levi%'"))
+        )
+    assert "idx_listings_search_trgm" in plan

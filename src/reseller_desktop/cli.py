@@ -15,6 +15,16 @@ from reseller_desktop.domain.errors import UserError
 PASSWORD_ENV = "RESELLER_DESKTOP_PASSWORD"  # noqa: S105 - the name of a variable, not a password
 
 
+USER_HELP = f"act as this account (password from ${PASSWORD_ENV} or a prompt)"
+
+
+def user_option() -> argparse.ArgumentParser:
+    """`--user EMAIL` for subcommands too, so it may stand after them (`listings export F --user E`)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--user", metavar="EMAIL", default=argparse.SUPPRESS, help=USER_HELP)
+    return parent
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reseller-desktop",
@@ -22,13 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
         "Uses DATABASE_URL when set, otherwise a built-in PostgreSQL in your data folder.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument(
-        "--user", metavar="EMAIL", help=f"sign in as this account (password from ${PASSWORD_ENV} or a prompt)"
-    )
+    parser.add_argument("--user", metavar="EMAIL", help=USER_HELP)
     parser.add_argument(
         "--self-test",
         action="store_true",
         help="start everything headless (database, migrations, window), then exit 0 or 1",
+    )
+    parser.add_argument(
+        "--demo-data", action="store_true", help="fill an empty account with sample listings (for trying the app)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     commands = parser.add_subparsers(dest="command")
@@ -103,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         password = _password(args.user)
         if args.self_test:
             return app.self_test(args.user, password)
-        return app.run(args.user, password)
+        return app.run(args.user, password, demo_data=args.demo_data)
     except UserError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1

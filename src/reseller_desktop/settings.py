@@ -55,6 +55,11 @@ class Settings:
     remote: RemoteDatabase = field(default_factory=RemoteDatabase)
     last_user_email: str | None = None
     cancel_cooldown_minutes: int = 15
+    # A USB barcode scanner types a whole code within milliseconds and ends it with Enter; a person
+    # does not. Keys closer together than this, at least this many, then the terminator: a scan.
+    scan_max_key_interval_ms: int = 35
+    scan_min_length: int = 6
+    scan_terminator: str = "Enter"  # or "Tab", as some scanners are set up
 
     @classmethod
     def load(cls, path: Path) -> Settings:

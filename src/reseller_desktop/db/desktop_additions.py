@@ -145,6 +145,7 @@ UNIQUE_MESSAGES = {
     "storage_sections_bin_id_section_name_key": "That bin already has a section with that name.",
     "storage_items_storage_id_key": "A storage item with that storage ID already exists.",
     "card_collections_card_uuid_key": "A card with that UUID already exists.",
+    "uq_listings_user_sku": "You already have a listing with that SKU; SKUs are unique per seller.",
 }
 
 

@@ -110,9 +110,10 @@ def schema_health(conn: Connection) -> list[SchemaProblem]:
     missing = conn.execute(
         text(f"SELECT table_name, object_name, details FROM {LEDGER} WHERE kind = 'missing_unique' ORDER BY id")
     ).all()
-    for table, name, columns in missing:
-        if not builder._constraint_exists(table, name):
-            problems.append(builder._duplicates_problem(table, name, columns.split(",")))
+    for table, name, details in missing:
+        columns = _missing_unique_columns(details)
+        if not builder._constraint_exists(table, name) and not builder.table_exists(name):
+            problems.append(builder._duplicates_problem(table, name, columns))
     return problems
 
 
@@ -129,7 +130,14 @@ def validate(engine: Engine) -> list[SchemaProblem]:
             ).first()
             if missing is not None:
                 builder.revision = missing[0]
-                builder.ensure_unique(schema.metadata.tables[problem.table], missing[1].split(","), problem.constraint)
+                details = missing[1]
+                if details.startswith("index:"):
+                    create_sql = details.split(":", 2)[2]
+                    builder.ensure_raw_index(
+                        problem.table, problem.constraint, create_sql, _missing_unique_columns(details)
+                    )
+                else:
+                    builder.ensure_unique(schema.metadata.tables[problem.table], details.split(","), problem.constraint)
                 conn.execute(
                     text(f"DELETE FROM {LEDGER} WHERE kind = 'missing_unique' AND object_name = :n"),
                     {"n": problem.constraint},
@@ -138,6 +146,13 @@ def validate(engine: Engine) -> list[SchemaProblem]:
                 conn.execute(text(f'ALTER TABLE "{problem.table}" VALIDATE CONSTRAINT "{problem.constraint}"'))
     with engine.connect() as conn:
         return schema_health(conn)
+
+
+def _missing_unique_columns(details: str) -> list[str]:
+    """Ledger details of a unique that duplicates prevented: "a,b" or "index:a,b:CREATE ..."."""
+    if details.startswith("index:"):
+        return details.split(":", 2)[1].split(",")
+    return details.split(",")
 
 
 def _foreign_key_offenders(conn: Connection, table: str, name: str) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, MetaData, Table, text
+from sqlalchemy import CheckConstraint, Index, MetaData, Table, text
 
 from reseller_desktop.db.contract_tables import NAMING_CONVENTION, add_contract_tables
 from reseller_desktop.db.desktop_additions import CHECKS, add_desktop_columns
+from reseller_desktop.db.listing_indexes import BTREE_INDEXES, UNIQUE_SKU_INDEX
 
 
 def build_metadata() -> MetaData:
@@ -14,6 +15,13 @@ def build_metadata() -> MetaData:
     add_desktop_columns(metadata)
     for check in CHECKS:
         metadata.tables[check.table].append_constraint(CheckConstraint(text(check.sql), name=check.name))
+    # Migration 0003. The search index (an expression GIN index) is not described here: SQLAlchemy
+    # cannot compare it; queries name its expression through listing_indexes.SEARCH_DOCUMENT.
+    listings, platform_listings = metadata.tables["listings"], metadata.tables["platform_listings"]
+    for name, columns in BTREE_INDEXES:
+        table = platform_listings if name.startswith("idx_platform_listings") else listings
+        Index(name, *(table.c[c] for c in columns))
+    Index(UNIQUE_SKU_INDEX, listings.c.user_id, listings.c.sku, unique=True, postgresql_where=text("sku IS NOT NULL"))
     return metadata
 
 

@@ -255,6 +255,34 @@ class SchemaBuilder:
         assert index.table is not None
         self._record("index", index.table.name, str(index.name))
 
+    def ensure_raw_index(self, table: str, name: str, create_sql: str, unique_columns: Sequence[str] = ()) -> bool:
+        """An index SQLAlchemy cannot express portably (expression, GIN, partial). Returns whether it exists.
+
+        A unique index that existing duplicates prevent is remembered and reported like a unique
+        constraint (see `ensure_unique`).
+        """
+        if self.table_exists(name):
+            return True
+        error = self._try(create_sql)
+        if error is None:
+            self._record("index", table, name)
+            return True
+        if not unique_columns:
+            raise error
+        self._record("missing_unique", table, name, "index:" + ",".join(unique_columns) + ":" + create_sql)
+        self.problems.append(self._duplicates_problem(table, name, unique_columns))
+        return False
+
+    def ensure_extension(self, name: str) -> bool:
+        """CREATE EXTENSION where the server has it and we may; False when it cannot be had."""
+        if self.conn.scalar(text("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = :n)"), {"n": name}):
+            return True
+        if self._try(f"CREATE EXTENSION IF NOT EXISTS {_q(name)}") is not None:
+            log.warning("extension %s is not available on this server; using a fallback", name)
+            return False
+        self._record("extension", "", name)
+        return True
+
     def ensure_check(self, table: str, name: str, sql: str, message: str) -> None:
         if self._constraint_exists(table, name):
             return
@@ -287,9 +315,14 @@ class SchemaBuilder:
                 "index": f"DROP INDEX IF EXISTS {_q(name)}",
                 "constraint": f"ALTER TABLE {_q(table)} DROP CONSTRAINT IF EXISTS {_q(name)}",
                 "default": f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(name)} DROP DEFAULT",
+                "extension": f"DROP EXTENSION IF EXISTS {_q(name)}",
                 "missing_unique": "",
             }[kind]
-            if statement and (kind == "table" or self.table_exists(table)):
+            if kind == "extension":
+                # Another program may have built on the extension since; then it stays.
+                if self._try(statement) is not None:
+                    log.warning("kept extension %s: other objects depend on it", name)
+            elif statement and (kind == "table" or self.table_exists(table)):
                 self.conn.execute(text(statement))
         self.conn.execute(text(f"DELETE FROM {LEDGER} WHERE revision = :r"), {"r": self.revision})
 

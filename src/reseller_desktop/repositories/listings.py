@@ -12,6 +12,7 @@ from reseller_desktop.db import schema
 from reseller_desktop.domain.errors import NotFoundError
 from reseller_desktop.domain.listing_rules import check_listing
 from reseller_desktop.domain.records import ListingRecord
+from reseller_desktop.domain.sku import clean_sku, new_sku
 from reseller_desktop.repositories.base import (
     UserScopedRepository,
     money_to_columns,
@@ -54,6 +55,7 @@ class ListingRepository(UserScopedRepository):
     def add(self, values: Mapping[str, Any]) -> ListingRecord:
         reject_unknown(values, EDITABLE)
         full = {"quantity": 1, "status": "draft", **values}
+        full["sku"] = clean_sku(full.get("sku")) or new_sku()
         check_listing(money_to_decimals(full, MONEY))
         row = (
             self._conn.execute(

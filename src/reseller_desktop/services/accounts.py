@@ -9,9 +9,14 @@ import re
 
 from werkzeug.security import check_password_hash
 
+from reseller_desktop import APP_ID
 from reseller_desktop.db.database import Database
 from reseller_desktop.domain.errors import UserError
 from reseller_desktop.domain.records import UserRecord
+from reseller_desktop.keyring_store import KeyringUnavailableError, get_secret
+from reseller_desktop.settings import Settings
+
+ACCOUNT_SERVICE = f"{APP_ID}/account"  # keyring service for remembered account passwords
 
 
 class SignInError(UserError):
@@ -54,3 +59,36 @@ def sign_in(database: Database, email: str, password: str | None) -> UserRecord:
                 raise SignInError("Wrong password.", "Try again; passwords are case-sensitive.")
         users.record_login(user.id)
         return user
+
+
+def find_user(database: Database, settings: Settings, email: str | None, password: str | None) -> UserRecord | None:
+    """The account to work as: the one named, the remembered one, or the embedded database's local
+    profile. None when a shared database needs the user to sign in."""
+    if email:
+        return sign_in(database, email, password)
+    remembered = settings.last_user_email
+    if remembered:
+        try:
+            saved = get_secret(ACCOUNT_SERVICE, remembered)
+        except KeyringUnavailableError:
+            saved = None
+        try:
+            return sign_in(database, remembered, saved)
+        except SignInError:
+            # The remembered account is gone or needs its password again: on the embedded database
+            # fall back to the local profile, on a shared one ask the user to sign in.
+            return local_profile(database) if database.target.embedded else None
+    if database.target.embedded:
+        return local_profile(database)
+    return None
+
+
+def require_user(database: Database, settings: Settings, email: str | None, password: str | None) -> UserRecord:
+    """`find_user` for the command line, where nobody can be asked."""
+    user = find_user(database, settings, email, password)
+    if user is None:
+        raise SignInError(
+            "No account is signed in on this computer for this database.",
+            "Name one with --user EMAIL (the password is read from $RESELLER_DESKTOP_PASSWORD or asked).",
+        )
+    return user

@@ -89,11 +89,19 @@ def remote_url(remote: RemoteDatabase, password: str | None = None) -> URL:
 
 
 @contextmanager
-def open_database(paths: AppPaths | None = None, settings: Settings | None = None) -> Iterator[Database]:
-    """The app's database for a command-line task; the embedded server stops afterwards."""
+def open_database(
+    paths: AppPaths | None = None, settings: Settings | None = None, *, upgrade: bool = False
+) -> Iterator[Database]:
+    """The app's database for a command-line task; the embedded server stops afterwards.
+
+    With `upgrade`, the schema is brought up to date first, as the app does when it starts.
+    """
     paths = paths or AppPaths.default()
     session = DatabaseSession(paths, settings or Settings.load(paths.settings_file))
     try:
-        yield session.open()
+        database = session.open()
+        if upgrade:
+            session.upgrade()
+        yield database
     finally:
         session.close()

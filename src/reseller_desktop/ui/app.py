@@ -14,8 +14,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from reseller_desktop import APP_ID, APP_NAME, __version__
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.keyring_store import set_secret
+from reseller_desktop.services.accounts import ACCOUNT_SERVICE
 from reseller_desktop.services.database_session import DatabaseSession
-from reseller_desktop.services.startup import ACCOUNT_SERVICE, StartupReport, describe_failure, start_up
+from reseller_desktop.services.demo_data import add_demo_data
+from reseller_desktop.services.startup import StartupReport, describe_failure, start_up
 from reseller_desktop.settings import HOME_ENV, AppPaths, Settings
 from reseller_desktop.ui.main_window import MainWindow
 from reseller_desktop.ui.settings_dialog import SettingsDialog
@@ -30,8 +32,17 @@ class Application(QObject):
     ready = Signal(object)  # UserRecord: started and signed in
     failed = Signal(str)
 
-    def __init__(self, paths: AppPaths, settings: Settings, *, email: str | None = None, password: str | None = None):
+    def __init__(
+        self,
+        paths: AppPaths,
+        settings: Settings,
+        *,
+        email: str | None = None,
+        password: str | None = None,
+        demo_data: bool = False,
+    ) -> None:
         super().__init__()
+        self._demo_data = demo_data
         self.paths = paths
         self.settings = settings
         self._email = email
@@ -85,6 +96,15 @@ class Application(QObject):
                 set_secret(ACCOUNT_SERVICE, user.email, password)
 
         self.runner.run(persist, on_error=lambda e: log.warning("could not save sign-in: %s", e), label="Saving")
+        if self._demo_data and self.session.database is not None:
+            database = self.session.database
+            self.runner.run(
+                lambda: add_demo_data(database, user.id),
+                on_done=lambda _added: self.ready.emit(user),
+                on_error=self._start_failed,
+                label="Adding sample listings",
+            )
+            return
         self.ready.emit(user)
 
     def _start_failed(self, error: BaseException) -> None:
@@ -111,10 +131,10 @@ def _qapp() -> QApplication:
     return app
 
 
-def run(email: str | None = None, password: str | None = None) -> int:
+def run(email: str | None = None, password: str | None = None, *, demo_data: bool = False) -> int:
     qapp = _qapp()
     paths = AppPaths.default()
-    app = Application(paths, Settings.load(paths.settings_file), email=email, password=password)
+    app = Application(paths, Settings.load(paths.settings_file), email=email, password=password, demo_data=demo_data)
     app.failed.connect(lambda message: QMessageBox.critical(app.window, "Reseller Desktop could not start", message))
     qapp.aboutToQuit.connect(app.shutdown)
     app.start()
