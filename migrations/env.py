@@ -6,9 +6,8 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import text
 
-from reseller_desktop.db.migrate import ADVISORY_LOCK_KEY, VERSION_TABLE, check_not_newer
+from reseller_desktop.db.migrate import VERSION_TABLE, check_not_newer, schema_transaction
 from reseller_desktop.db.schema import metadata
 
 config = context.config
@@ -37,7 +36,6 @@ else:
         fileConfig(config.config_file_name, disable_existing_loggers=False)
     from reseller_desktop.services.database_session import open_database
 
-    with open_database() as database, database.engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+    with open_database() as database, schema_transaction(database.engine) as conn:
         check_not_newer(conn)
         run_with(conn)

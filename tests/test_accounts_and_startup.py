@@ -125,3 +125,26 @@ def test_a_bad_database_url_says_how_to_write_one(tmp_path: Path) -> None:
     session = DatabaseSession(AppPaths(tmp_path, tmp_path), Settings(), environ={"DATABASE_URL": "mysql://x@y/z"})
     with pytest.raises(Exception, match=r"not a usable PostgreSQL URL.*postgresql://user:password@host"):
         session.open()
+
+
+def test_two_clients_starting_on_a_fresh_database_make_one_profile(database: Database) -> None:
+    import threading
+
+    results: list[object] = []
+    barrier = threading.Barrier(2)
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            results.append(local_profile(database).id)
+        except BaseException as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(results)) == 1, results
+    with database.users() as users:
+        assert users.count() == 1

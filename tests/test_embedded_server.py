@@ -146,3 +146,19 @@ def test_a_data_folder_from_another_postgresql_major_is_refused_clearly(folder: 
     (folder / "pgdata" / "PG_VERSION").write_text("16\n")
     with pytest.raises(EmbeddedServerError, match="made by PostgreSQL 16; this app runs PostgreSQL 18"):
         EmbeddedPostgres(folder).start()
+
+
+def test_a_damaged_handle_list_left_by_a_killed_app_does_not_block_the_next_start(folder: Path) -> None:
+    server = EmbeddedPostgres(folder)
+    server.start()
+    server_pid = postmaster_pid(folder)
+    server.stop()
+    assert wait_gone(server_pid)
+    (folder / "pgdata" / ".handle_pids.json").write_text("")  # killed while the package rewrote it
+    again = EmbeddedPostgres(folder)
+    url = again.start().set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    restarted = postmaster_pid(folder)
+    again.stop()
+    assert wait_gone(restarted)  # and the server still stops with the last app

@@ -248,3 +248,29 @@ def test_substring_search_is_served_by_the_trigram_index(database: Database) -> 
             conn.scalars(text("EXPLAIN SELECT id FROM listings WHERE " + SEARCH_DOCUMENT + " ILIKE '%levi%'"))
         )
     assert "idx_listings_search_trgm" in plan
+
+
+def test_column_types_that_differ_from_the_contract_are_reported_and_left_alone(blank: Database) -> None:
+    sql = WEBAPP_SQL.read_text().replace("price REAL NOT NULL", "price NUMERIC NOT NULL")
+    with blank.engine.begin() as conn:
+        conn.exec_driver_sql(sql)
+    problems = migrate.upgrade(blank.engine)
+    notes = [p.describe() for p in problems if p.table == "listings" and p.constraint == "price"]
+    assert notes == ["listings.price: is numeric, the contract says real (not changed: the contract forbids retyping)."]
+    with blank.connect() as conn:
+        assert (
+            conn.scalar(
+                text(
+                    "SELECT data_type FROM information_schema.columns "
+                    "WHERE table_name = 'listings' AND column_name = 'price'"
+                )
+            )
+            == "numeric"
+        )
+    assert "listings.price" in " ".join(p.describe() for p in migrate.validate(blank.engine))
+
+
+def test_schema_work_is_not_bound_by_the_ten_second_statement_limit(database: Database) -> None:
+    with migrate.schema_transaction(database.engine) as conn:
+        assert conn.scalar(text("SHOW statement_timeout")) == "0"
+        assert conn.scalar(text("SHOW lock_timeout")) == "1min"

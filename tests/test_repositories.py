@@ -31,6 +31,7 @@ class AliceRows:
     item: int
     storage_id: str
     notification: int
+    collectible: int
 
 
 @pytest.fixture
@@ -56,6 +57,9 @@ def alice_rows(database: Database, alice: UserRecord) -> AliceRows:
         )
         uow.credentials.save("ebay", "alice_sells")
         note = uow.notifications.add("sale", "Sold on eBay", listing_id=listing.id, platform="ebay")
+        collectible = uow.connection.scalar(
+            text("INSERT INTO collectibles (user_id, name) VALUES (:u, 'Griffey rookie') RETURNING id"), {"u": alice.id}
+        )
         uow.commit()
     return AliceRows(
         listing.id,
@@ -68,6 +72,7 @@ def alice_rows(database: Database, alice: UserRecord) -> AliceRows:
         item.id,
         item.storage_id,
         note.id,
+        collectible,
     )
 
 
@@ -243,6 +248,13 @@ REFUSED: dict[str, Attempt] = {
     "storage.delete_item": lambda u, a: u.storage.delete_item(a.item),
     "storage.add_item into her bin": lambda u, a: u.storage.add_item({"title": "x", "bin_id": a.bin}),
     "storage.add_item linked to her listing": lambda u, a: u.storage.add_item({"title": "x", "listing_id": a.listing}),
+    "storage.add_item into her section": lambda u, a: u.storage.add_item({"title": "x", "section_id": a.section}),
+    "listings.add linked to her collectible": lambda u, a: u.listings.add(
+        {"title": "x", "price": 1, "collectible_id": a.collectible}
+    ),
+    "listings.update linked to her collectible": lambda u, a: u.listings.update(
+        u.listings.add({"title": "mine", "price": 1}).id, {"collectible_id": a.collectible}
+    ),
     "credentials.get": lambda u, a: u.credentials.get("ebay"),
     "credentials.remove": lambda u, a: u.credentials.remove("ebay"),
     "notifications.add on her listing": lambda u, a: u.notifications.add("info", "x", listing_id=a.listing),
@@ -322,3 +334,57 @@ def test_every_public_repository_method_is_covered_by_the_isolation_tests() -> N
         and callable(getattr(getattr(database_module, repo), method))
     }
     assert public <= covered, sorted(public - covered)
+
+
+def test_items_moving_in_and_out_of_one_section_from_two_clients_keep_a_true_count(
+    database: Database, alice: UserRecord, alice_rows: AliceRows
+) -> None:
+    import threading
+
+    with database.unit_of_work(alice.id) as uow:
+        other = uow.storage.add_section(alice_rows.bin, "2").id
+        uow.commit()
+    errors: list[BaseException] = []
+
+    def client(n: int) -> None:
+        try:
+            for i in range(40):
+                with database.unit_of_work(alice.id) as uow:
+                    item = uow.storage.add_item({"title": f"{n}-{i}", "section_id": alice_rows.section})
+                    if i % 2:
+                        uow.storage.move_item(item.id, None, other)
+                    uow.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with database.unit_of_work(alice.id) as uow:
+        for section_id in (alice_rows.section, other):
+            assert uow.storage.get_section(section_id).item_count == len(uow.storage.items_in(section_id))
+        assert uow.storage.get_section(other).item_count == 40
+
+
+def test_an_item_put_in_a_section_is_in_that_sections_bin(
+    database: Database, alice: UserRecord, alice_rows: AliceRows
+) -> None:
+    with database.unit_of_work(alice.id) as uow:
+        item = uow.storage.add_item({"title": "Scarf", "section_id": alice_rows.section})
+        assert item.bin_id == alice_rows.bin
+        assert uow.storage.move_item(item.id, None, alice_rows.section).bin_id == alice_rows.bin
+        with pytest.raises(ValidationError, match="still holds items"):
+            uow.storage.delete_bin(alice_rows.bin)
+
+
+def test_bad_values_from_callers_get_messages_not_driver_errors(database: Database, alice: UserRecord) -> None:
+    with database.unit_of_work(alice.id) as uow:
+        with pytest.raises(ValidationError, match="needs a title"):
+            uow.notifications.add("info", None)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="not a grade"):
+            uow.cards.add({"card_type": "sports", "title": "Jordan", "grading_score": "PSA 9"})
+        with pytest.raises(ValidationError, match="1 to 10"):
+            uow.cards.add({"card_type": "sports", "title": "Jordan", "grading_score": 0})

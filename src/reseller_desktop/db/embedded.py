@@ -120,12 +120,18 @@ class EmbeddedPostgres:
             return
         try:
             pids = json.loads(handles.read_text())
-        except (json.JSONDecodeError, OSError):
-            pids = []
+            if not isinstance(pids, list):
+                raise ValueError("not a list")
+        except (ValueError, OSError):
+            # A process killed mid-write leaves it empty or cut short; the package would fail on it
+            # after starting the server. Nobody's handle can be read from it, so start the list anew.
+            pids = [None]
         alive = [pid for pid in pids if isinstance(pid, int) and pid != os.getpid() and psutil.pid_exists(pid)]
         if alive != pids:
-            log.info("dropping handles of processes that are gone: %s", sorted(set(pids) - set(alive)))
-            handles.write_text(json.dumps(alive))
+            log.info("dropping handles of processes that are gone: %s", [p for p in pids if p not in alive])
+            tmp = handles.with_suffix(".tmp")
+            tmp.write_text(json.dumps(alive))
+            tmp.replace(handles)
 
     def _clear_stale_lock_file(self) -> None:
         """Remove postmaster.pid when the server it names is dead but its pid still looks alive.

@@ -77,5 +77,12 @@ def make_engine(
             "connect_timeout": CONNECT_TIMEOUT_S,
             "options": options,
             "application_name": APP_ID,
+            # A dropped route or a server that vanished must not hold a pooled connection (and a
+            # worker) forever: TCP keepalives and a send timeout give up after about 10 s.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 10_000,
         },
     )

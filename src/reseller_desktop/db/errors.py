@@ -55,6 +55,22 @@ def translate(error: BaseException, where: str) -> BaseException:
     if isinstance(original, psycopg.errors.UniqueViolation):
         name = original.diag.constraint_name or ""
         return ConstraintError(UNIQUE_MESSAGES.get(name, f"That value already exists ({name})."), name)
+    if isinstance(original, psycopg.errors.NotNullViolation):
+        column = original.diag.column_name or "a required field"
+        return ConstraintError(f"{column} is required and was left empty.", original.diag.constraint_name or "")
+    if isinstance(original, psycopg.errors.DataError):
+        detail = (original.diag.message_primary or "").rstrip(".")
+        return ConstraintError(f"A value is not of the right kind ({detail}).", "")
+    if isinstance(original, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure):
+        return DatabaseBusyError(
+            "Another client changed the same records at the same moment.",
+            "Nothing was saved; try again.",
+        )
+    if isinstance(original, psycopg.errors.LockNotAvailable):
+        return DatabaseBusyError(
+            "Another client is holding the records this needs (for example a schema upgrade).",
+            "Wait a moment and try again.",
+        )
     if isinstance(original, psycopg.errors.ForeignKeyViolation):
         name = original.diag.constraint_name or ""
         return ConstraintError("It refers to a record that no longer exists; refresh and try again.", name)

@@ -8,6 +8,8 @@ starting at once apply each revision once.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -18,11 +20,12 @@ from sqlalchemy import Connection, Engine, text
 
 from reseller_desktop.db import schema
 from reseller_desktop.db.desktop_additions import CHECK_MESSAGES
-from reseller_desktop.db.errors import SchemaTooNewError
+from reseller_desktop.db.errors import SchemaTooNewError, translate
 from reseller_desktop.db.schema_ops import LEDGER, SchemaBuilder, SchemaProblem
 
 VERSION_TABLE = "reseller_desktop_alembic_version"
 ADVISORY_LOCK_KEY = 0x5E5E11E2  # any constant shared by every client of the same database
+LOCK_TIMEOUT = "60s"
 
 
 def migrations_dir() -> Path:
@@ -68,9 +71,28 @@ def check_not_newer(conn: Connection) -> None:
         )
 
 
+@contextmanager
+def schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction for schema work, holding the migration lock, errors made readable.
+
+    Schema work may wait for another client's migration or validate a large table, so the
+    10 s statement limit of ordinary work does not apply; a lock wait is still bounded.
+    """
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL statement_timeout = 0"))
+            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+            yield conn
+    except Exception as exc:
+        translated = translate(exc, engine.url.render_as_string(hide_password=True))
+        if translated is exc:
+            raise
+        raise translated from exc
+
+
 def upgrade(engine: Engine, revision: str = "head") -> list[SchemaProblem]:
-    with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+    with schema_transaction(engine) as conn:
         check_not_newer(conn)
         command.upgrade(alembic_config(conn), revision)
     with engine.connect() as conn:
@@ -78,8 +100,7 @@ def upgrade(engine: Engine, revision: str = "head") -> list[SchemaProblem]:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+    with schema_transaction(engine) as conn:
         check_not_newer(conn)
         command.downgrade(alembic_config(conn), revision)
 
@@ -107,6 +128,10 @@ def schema_health(conn: Connection) -> list[SchemaProblem]:
         ids, count = builder._offending_ids(table, where)
         message = CHECK_MESSAGES.get(name, "points at a missing row")
         problems.append(SchemaProblem(table, name, message, ids, count))
+    notes = conn.execute(
+        text(f"SELECT DISTINCT table_name, object_name, details FROM {LEDGER} WHERE kind = 'note' ORDER BY 1, 2")
+    ).all()
+    problems.extend(SchemaProblem(table, column, details, (), 0) for table, column, details in notes)
     missing = conn.execute(
         text(f"SELECT table_name, object_name, details FROM {LEDGER} WHERE kind = 'missing_unique' ORDER BY id")
     ).all()
@@ -119,10 +144,12 @@ def schema_health(conn: Connection) -> list[SchemaProblem]:
 
 def validate(engine: Engine) -> list[SchemaProblem]:
     """Try again to validate every constraint that existing rows broke; return what still fails."""
-    with engine.begin() as conn:
+    with schema_transaction(engine) as conn:
         builder = SchemaBuilder(conn, revision="")
+        validatable = _validatable(conn)
         for problem in schema_health(conn):
-            if problem.row_count:
+            # Rows still break it, or it is a note about a column type, which no fix of rows changes.
+            if problem.row_count or problem.constraint not in validatable:
                 continue
             missing = conn.execute(
                 text(f"SELECT revision, details FROM {LEDGER} WHERE kind = 'missing_unique' AND object_name = :n"),
@@ -146,6 +173,11 @@ def validate(engine: Engine) -> list[SchemaProblem]:
                 conn.execute(text(f'ALTER TABLE "{problem.table}" VALIDATE CONSTRAINT "{problem.constraint}"'))
     with engine.connect() as conn:
         return schema_health(conn)
+
+
+def _validatable(conn: Connection) -> set[str]:
+    """Names of rules that can be made whole (notes about column types cannot)."""
+    return set(conn.scalars(text(f"SELECT object_name FROM {LEDGER} WHERE kind IN ('constraint', 'missing_unique')")))
 
 
 def _missing_unique_columns(details: str) -> list[str]:

@@ -44,6 +44,8 @@ class SchemaProblem:
     row_count: int
 
     def describe(self) -> str:
+        if not self.row_count:
+            return f"{self.table}.{self.constraint}: {self.message} (not changed: the contract forbids retyping)."
         shown = ", ".join(str(i) for i in self.row_ids)
         more = f" (and {self.row_count - len(self.row_ids)} more)" if self.row_count > len(self.row_ids) else ""
         return (
@@ -182,9 +184,7 @@ class SchemaBuilder:
             # NOT NULL without a default cannot go onto a table that has rows: add it nullable.
             ddl = ddl.replace(" NOT NULL", "")
             self.conn.execute(text(f"ALTER TABLE {_q(table.name)} ADD COLUMN {ddl}"))
-            self.problems.append(
-                SchemaProblem(table.name, f"{column.name} NOT NULL", "column added as nullable", (), 0)
-            )
+            self._record("note", table.name, column.name, "added as nullable: existing rows have no value")
         self._record("column", table.name, column.name)
         for fk in column.foreign_keys:
             if fk.constraint is not None:
@@ -195,9 +195,7 @@ class SchemaBuilder:
         wanted = str(column.type.compile(dialect=_DIALECT)).lower()
         # The contract forbids retyping: a mismatch is reported, never changed. VARCHAR reads as TEXT.
         if data_type.replace("character varying", "text") != wanted:
-            self.problems.append(
-                SchemaProblem(table.name, column.name, f"is {data_type}, the contract says {wanted}", (), 0)
-            )
+            self._record("note", table.name, column.name, f"is {data_type}, the contract says {wanted}")
         if column.server_default is None or default is not None or is_identity or column.primary_key:
             return
         expression = str(column.server_default.arg.compile(dialect=_DIALECT))  # type: ignore[attr-defined]
@@ -317,6 +315,7 @@ class SchemaBuilder:
                 "default": f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(name)} DROP DEFAULT",
                 "extension": f"DROP EXTENSION IF EXISTS {_q(name)}",
                 "missing_unique": "",
+                "note": "",
             }[kind]
             if kind == "extension":
                 # Another program may have built on the extension since; then it stays.

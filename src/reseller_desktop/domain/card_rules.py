@@ -28,8 +28,14 @@ def check_card(values: Mapping[str, Any]) -> None:
     if quantity is not None and (not isinstance(quantity, int) or quantity < 0):
         errors.append(FieldError("quantity", f"{quantity!r} is not allowed; use a whole number, 0 or more."))
     score = values.get("grading_score")
-    if score is not None and not 0 <= float(score) <= 10:
-        errors.append(FieldError("grading_score", f"{score} is outside 0 to 10."))
+    if score is not None:
+        try:
+            number = float(score)
+        except (TypeError, ValueError):
+            errors.append(FieldError("grading_score", f"{score!r} is not a grade; write a number such as 9 or 9.5."))
+        else:
+            if not 1 <= number <= 10:
+                errors.append(FieldError("grading_score", f"{score} is outside the grading scale of 1 to 10."))
     for field in ("estimated_value", "purchase_price"):
         amount = values.get(field)
         if amount is not None:

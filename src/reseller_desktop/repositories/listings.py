@@ -52,11 +52,20 @@ class ListingRepository(UserScopedRepository):
     def _mine(self) -> Any:
         return t.c.user_id == self.user_id
 
+    def _check_collectible(self, values: Mapping[str, Any]) -> None:
+        collectible_id = values.get("collectible_id")
+        if collectible_id is None:
+            return
+        c = schema.metadata.tables["collectibles"]
+        if self._conn.scalar(select(c.c.id).where(c.c.id == collectible_id, c.c.user_id == self.user_id)) is None:
+            raise NotFoundError("collectible", collectible_id)
+
     def add(self, values: Mapping[str, Any]) -> ListingRecord:
         reject_unknown(values, EDITABLE)
         full = {"quantity": 1, "status": "draft", **values}
         full["sku"] = clean_sku(full.get("sku")) or new_sku()
         check_listing(money_to_decimals(full, MONEY))
+        self._check_collectible(full)
         row = (
             self._conn.execute(
                 t.insert()
@@ -103,6 +112,7 @@ class ListingRepository(UserScopedRepository):
         before = to_record(ListingRecord, row, MONEY)
         merged = {name: getattr(before, name) for name in EDITABLE} | dict(changes)
         check_listing(money_to_decimals(merged, MONEY))
+        self._check_collectible(changes)
         new_row = (
             self._conn.execute(
                 update(t)
@@ -130,7 +140,11 @@ class ListingRepository(UserScopedRepository):
         n = schema.notifications
         self._conn.execute(update(n).where(n.c.listing_id == listing_id).values(listing_id=None, user_id=self.user_id))
         items = schema.storage_items
-        self._conn.execute(update(items).where(items.c.listing_id == listing_id).values(listing_id=None))
+        self._conn.execute(
+            update(items)
+            .where(items.c.listing_id == listing_id, items.c.user_id == self.user_id)
+            .values(listing_id=None)
+        )
         self._conn.execute(delete(t).where(t.c.id == listing_id, self._mine()))
         self._activity.record("delete_listing", "listing", listing_id, {"title": title})
 

@@ -32,6 +32,8 @@ class NotificationRepository(UserScopedRepository):
         platform: str | None = None,
         data: Any = None,
     ) -> NotificationRecord:
+        if not isinstance(title, str) or not title.strip():
+            raise ValidationError([FieldError("title", "A notification needs a title.")])
         if type_ not in NOTIFICATION_TYPES:
             raise ValidationError([FieldError("type", f"{type_!r} is not one of: {', '.join(NOTIFICATION_TYPES)}.")])
         if (

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from reseller_desktop.db import schema
 from reseller_desktop.domain.errors import FieldError, NotFoundError, ValidationError
@@ -70,7 +70,8 @@ class StorageRepository(UserScopedRepository):
 
     def delete_bin(self, bin_id: int) -> None:
         record = self.get_bin(bin_id)
-        if self._count(items, items.c.bin_id == bin_id):
+        in_sections = select(sections.c.id).where(sections.c.bin_id == bin_id)
+        if self._count(items, or_(items.c.bin_id == bin_id, items.c.section_id.in_(in_sections))):
             raise ValidationError([FieldError("bin", f"Bin {record.bin_name} still holds items; move them first.")])
         self._conn.execute(delete(sections).where(sections.c.bin_id == bin_id))
         self._conn.execute(delete(bins).where(bins.c.id == bin_id, bins.c.user_id == self.user_id))
@@ -122,13 +123,16 @@ class StorageRepository(UserScopedRepository):
         return [to_record(SectionRecord, r) for r in rows]
 
     # ----- items -------------------------------------------------------------------------------
-    def _check_place(self, bin_id: int | None, section_id: int | None) -> None:
-        if bin_id is not None:
-            self.get_bin(bin_id)
+    def _place(self, bin_id: int | None, section_id: int | None) -> tuple[int | None, int | None]:
+        """The (bin, section) an item goes to; a section implies its bin, and both must be the user's."""
         if section_id is not None:
             section = self.get_section(section_id)
             if bin_id is not None and section.bin_id != bin_id:
                 raise ValidationError([FieldError("section_id", "That section is in another bin.")])
+            return section.bin_id, section_id
+        if bin_id is not None:
+            self.get_bin(bin_id)
+        return bin_id, None
 
     def _check_listing(self, listing_id: int | None) -> None:
         if listing_id is None:
@@ -137,9 +141,25 @@ class StorageRepository(UserScopedRepository):
         if self._conn.scalar(select(lt.c.id).where(lt.c.id == listing_id, lt.c.user_id == self.user_id)) is None:
             raise NotFoundError("listing", listing_id)
 
-    def _recount(self, section_ids: Iterable[int | None]) -> None:
-        for section_id in sorted({s for s in section_ids if s is not None}):
-            self._conn.execute(select(sections.c.id).where(sections.c.id == section_id).with_for_update())
+    def _lock_sections(self, section_ids: Iterable[int | None]) -> list[int]:
+        """Lock the sections an item leaves or enters, in id order, before the item row is written.
+
+        Taking the lock first (FOR NO KEY UPDATE, which the item's foreign-key check does not
+        conflict with) and in a fixed order means two clients moving items serialise instead of
+        deadlocking, and each recount sees the other's committed move.
+        """
+        ids = sorted({s for s in section_ids if s is not None})
+        if ids:
+            self._conn.execute(
+                select(sections.c.id)
+                .where(sections.c.id.in_(ids))
+                .order_by(sections.c.id)
+                .with_for_update(key_share=True)
+            )
+        return ids
+
+    def _recount(self, section_ids: list[int]) -> None:
+        for section_id in section_ids:
             count = select(func.count()).select_from(items).where(items.c.section_id == section_id).scalar_subquery()
             self._conn.execute(update(sections).where(sections.c.id == section_id).values(item_count=count))
 
@@ -148,8 +168,9 @@ class StorageRepository(UserScopedRepository):
         quantity = values.get("quantity", 1)
         if quantity is not None and (not isinstance(quantity, int) or quantity < 0):
             raise ValidationError([FieldError("quantity", "Use a whole number, 0 or more.")])
-        self._check_place(values.get("bin_id"), values.get("section_id"))
+        bin_id, section_id = self._place(values.get("bin_id"), values.get("section_id"))
         self._check_listing(values.get("listing_id"))
+        locked = self._lock_sections([section_id])
         row = (
             self._conn.execute(
                 items.insert()
@@ -158,7 +179,9 @@ class StorageRepository(UserScopedRepository):
                     storage_id=values.get("storage_id") or f"SI-{uuid.uuid4().hex[:10].upper()}",
                     created_at=utc_now(),
                     updated_at=utc_now(),
-                    **{k: v for k, v in values.items() if k != "storage_id"},
+                    **{k: v for k, v in values.items() if k not in {"storage_id", "bin_id", "section_id"}},
+                    bin_id=bin_id,
+                    section_id=section_id,
                 )
                 .returning(*items.c)
             )
@@ -166,7 +189,7 @@ class StorageRepository(UserScopedRepository):
             .one()
         )
         record = to_record(StorageItemRecord, row)
-        self._recount([record.section_id])
+        self._recount(locked)
         self._activity.record("create_storage_item", "storage_item", record.id, {"storage_id": record.storage_id})
         return record
 
@@ -199,7 +222,8 @@ class StorageRepository(UserScopedRepository):
 
     def move_item(self, item_id: int, bin_id: int | None, section_id: int | None) -> StorageItemRecord:
         before = self.get_item(item_id)
-        self._check_place(bin_id, section_id)
+        bin_id, section_id = self._place(bin_id, section_id)
+        locked = self._lock_sections([before.section_id, section_id])
         row = (
             self._conn.execute(
                 update(items)
@@ -210,7 +234,7 @@ class StorageRepository(UserScopedRepository):
             .mappings()
             .one()
         )
-        self._recount([before.section_id, section_id])
+        self._recount(locked)
         self._activity.record(
             "move_storage_item",
             "storage_item",
@@ -221,10 +245,13 @@ class StorageRepository(UserScopedRepository):
 
     def delete_item(self, item_id: int) -> None:
         before = self.get_item(item_id)
-        schema_cards = schema.card_collections
+        locked = self._lock_sections([before.section_id])
+        cards = schema.card_collections
         self._conn.execute(
-            update(schema_cards).where(schema_cards.c.storage_item_id == item_id).values(storage_item_id=None)
+            update(cards)
+            .where(cards.c.storage_item_id == item_id, cards.c.user_id == self.user_id)
+            .values(storage_item_id=None)
         )
         self._conn.execute(delete(items).where(items.c.id == item_id, items.c.user_id == self.user_id))
-        self._recount([before.section_id])
+        self._recount(locked)
         self._activity.record("delete_storage_item", "storage_item", item_id, {"storage_id": before.storage_id})

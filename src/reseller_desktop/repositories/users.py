@@ -14,6 +14,7 @@ from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.repositories.base import utc_now
 
 t = schema.users
+ACCOUNTS_LOCK_KEY = 0x5E5E0A11
 _PUBLIC = [c for c in t.c if c.name not in {"password_hash", "verification_token", "reset_token"}]
 
 
@@ -53,6 +54,10 @@ class UserRepository:
     def password_hash(self, user_id: UUID) -> str | None:
         value = self._conn.scalar(select(t.c.password_hash).where(t.c.id == user_id))
         return None if value is None else str(value)
+
+    def lock_accounts(self) -> None:
+        """Serialise account creation with other clients until this transaction ends."""
+        self._conn.execute(select(func.pg_advisory_xact_lock(ACCOUNTS_LOCK_KEY)))
 
     def count(self) -> int:
         return int(self._conn.scalar(select(func.count()).select_from(t)) or 0)

@@ -26,6 +26,7 @@ class SignInError(UserError):
 def local_profile(database: Database) -> UserRecord:
     """The embedded database's user: the only one there, or a new profile named after the OS user."""
     with database.users() as users:
+        users.lock_accounts()  # two clients starting on a fresh database make one profile, not two
         existing = users.only_user()
         if existing is not None:
             return existing

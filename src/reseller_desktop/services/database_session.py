@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -28,13 +29,20 @@ class DatabaseSession:
         self.environ = os.environ if environ is None else environ
         self.embedded: EmbeddedPostgres | None = None
         self.database: Database | None = None
+        # Start-up runs on a worker while quitting runs on the GUI thread: one at a time, and once
+        # closed, a start-up still under way must not start a server nobody will stop.
+        self._lock = threading.Lock()
+        self._closed = False
 
     def open(self) -> Database:
         """Start or reach the server and return the Database (not yet migrated). Idempotent."""
-        if self.database is not None:
-            return self.database
-        target = self._target()
-        self.database = Database(target)
+        with self._lock:
+            if self._closed:
+                raise UserError("Reseller Desktop is closing.")
+            if self.database is not None:
+                return self.database
+            target = self._target()
+            self.database = Database(target)
         with self.database.connect() as conn:
             conn.execute(text("SELECT 1"))
         return self.database
@@ -44,12 +52,14 @@ class DatabaseSession:
         return migrate.upgrade(self.database.engine)
 
     def close(self) -> None:
-        if self.database is not None:
-            self.database.dispose()
-            self.database = None
-        if self.embedded is not None:
-            self.embedded.stop()
-            self.embedded = None
+        with self._lock:
+            self._closed = True
+            if self.database is not None:
+                self.database.dispose()
+                self.database = None
+            if self.embedded is not None:
+                self.embedded.stop()
+                self.embedded = None
 
     def _target(self) -> DatabaseTarget:
         raw = self.environ.get("DATABASE_URL", "").strip()

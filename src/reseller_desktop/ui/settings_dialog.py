@@ -31,7 +31,7 @@ from reseller_desktop.ui.tasks import TaskRunner
 SSL_MODES = ("require", "verify-full", "verify-ca", "prefer", "disable")
 
 
-def check_connection(remote: RemoteDatabase, password: str) -> str:
+def check_connection(remote: RemoteDatabase, password: str | None) -> str:
     """Connect once and report the server version (runs on a worker thread)."""
     engine = create_engine(
         remote_url(remote, password), poolclass=NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
@@ -113,7 +113,7 @@ class SettingsDialog(QDialog):
         self.message.setText("Connecting…")
         self.test_button.setEnabled(False)
         self._runner.run(
-            lambda: check_connection(remote, password),
+            lambda: check_connection(remote, password or None),  # blank: the saved one, from the keyring
             on_done=lambda version: self._tested(f"Connected: PostgreSQL {version}."),
             on_error=lambda error: self._tested(describe_failure(error)),
             label="Testing the connection",
