@@ -19,6 +19,11 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
     os.chmod(_runtime, 0o700)
     os.environ["XDG_RUNTIME_DIR"] = _runtime
 os.environ["RESELLER_DESKTOP_HOME"] = tempfile.mkdtemp(prefix="rd-home-")
+# pytest keeps only the newest few numbered temp folders under one root and deletes older ones,
+# also those of another test run still going (with its database server's files in them). A root
+# of our own per run keeps concurrent runs from deleting each other's servers.
+_TEMP_ROOT = tempfile.mkdtemp(prefix="rd-pytest-")
+os.environ["PYTEST_DEBUG_TEMPROOT"] = _TEMP_ROOT
 os.environ.pop("DATABASE_URL", None)
 
 import psycopg
@@ -33,6 +38,14 @@ from reseller_desktop.db.engine import DatabaseTarget, make_engine
 from reseller_desktop.domain.records import UserRecord
 
 TEMPLATE = "rd_template"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import shutil
+
+    shutil.rmtree(_TEMP_ROOT, ignore_errors=True)
+
+
 _numbers = itertools.count(1)
 
 

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from reseller_desktop import APP_NAME, __version__
+from reseller_desktop import APP_NAME, __version__, cli_listings
 from reseller_desktop.domain.errors import UserError
 
 PASSWORD_ENV = "RESELLER_DESKTOP_PASSWORD"  # noqa: S105 - the name of a variable, not a password
@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--yes", action="store_true", help="confirm; required for 'base'")
     db_commands.add_parser("current", help="show the schema revision and rows that break its rules")
     db_commands.add_parser("validate", help="check again the rules existing rows broke, after fixing them")
+    listings = commands.add_parser("listings", help="export and import listings as CSV, for spreadsheets and scripts")
+    cli_listings.add_arguments(listings)
     return parser
 
 
@@ -109,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "db":
             return _db_command(args)
+        if args.command == "listings":
+            return cli_listings.run(args, _password(args.user))
         from reseller_desktop.ui import app
 
         password = _password(args.user)

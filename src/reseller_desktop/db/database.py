@@ -17,6 +17,7 @@ from reseller_desktop.repositories.activity import ActivityRepository
 from reseller_desktop.repositories.base import ActivityLogWriter
 from reseller_desktop.repositories.cards import CardRepository
 from reseller_desktop.repositories.credentials import CredentialRepository
+from reseller_desktop.repositories.listing_pages import ListingPageRepository
 from reseller_desktop.repositories.listings import ListingRepository
 from reseller_desktop.repositories.notifications import NotificationRepository
 from reseller_desktop.repositories.platform_listings import PlatformListingRepository
@@ -69,6 +70,8 @@ class UnitOfWork:
     credentials: CredentialRepository
     notifications: NotificationRepository
     activity: ActivityRepository
+    activity_log: ActivityLogWriter
+    listing_pages: ListingPageRepository
 
     def __init__(self, database: Database, user_id: UUID) -> None:
         self._database = database
@@ -85,6 +88,7 @@ class UnitOfWork:
                 self._conn.close()
             raise translate(exc, self._database.target.description) from exc
         writer = ActivityLogWriter(self._conn, self.user_id)
+        self.activity_log = writer
         args = (self._conn, self.user_id, writer)
         self.listings = ListingRepository(*args)
         self.platform_listings = PlatformListingRepository(*args)
@@ -93,6 +97,7 @@ class UnitOfWork:
         self.credentials = CredentialRepository(*args)
         self.notifications = NotificationRepository(*args)
         self.activity = ActivityRepository(*args)
+        self.listing_pages = ListingPageRepository(*args)
         return self
 
     @property

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
 
 from reseller_desktop.db import schema
-from reseller_desktop.domain.errors import NotFoundError
+from reseller_desktop.domain.errors import NotFoundError, UserError
 from reseller_desktop.domain.listing_rules import check_listing
 from reseller_desktop.domain.records import ListingRecord
 from reseller_desktop.domain.sku import clean_sku, new_sku
@@ -46,6 +47,17 @@ EDITABLE = (
     "sold_price",
     "platform_statuses",
 )
+
+
+class StaleListingError(UserError):
+    """The listing changed in the database since it was opened (another client, the web app)."""
+
+    def __init__(self, current: ListingRecord) -> None:
+        super().__init__(
+            f"“{current.title}” was changed elsewhere since you opened it.",
+            "Reload to see the other change, or keep yours to overwrite it.",
+        )
+        self.current = current
 
 
 class ListingRepository(UserScopedRepository):
@@ -101,8 +113,14 @@ class ListingRepository(UserScopedRepository):
         rows = self._conn.execute(select(t).where(t.c.sku == sku, self._mine()).order_by(t.c.id)).mappings()
         return [to_record(ListingRecord, r, MONEY) for r in rows]
 
-    def update(self, listing_id: int, changes: Mapping[str, Any]) -> ListingRecord:
-        """Apply `changes` after checking the whole listing as it will be; lock the row meanwhile."""
+    def update(
+        self, listing_id: int, changes: Mapping[str, Any], *, expected_updated_at: datetime | None = None
+    ) -> ListingRecord:
+        """Apply `changes` after checking the whole listing as it will be; lock the row meanwhile.
+
+        With `expected_updated_at` (when the editor loaded the row), a row that another client
+        changed since is not overwritten: StaleListingError carries what is there now.
+        """
         reject_unknown(changes, EDITABLE)
         row = (
             self._conn.execute(select(t).where(t.c.id == listing_id, self._mine()).with_for_update()).mappings().first()
@@ -110,6 +128,8 @@ class ListingRepository(UserScopedRepository):
         if row is None:
             raise NotFoundError("listing", listing_id)
         before = to_record(ListingRecord, row, MONEY)
+        if expected_updated_at is not None and before.updated_at != expected_updated_at:
+            raise StaleListingError(before)
         merged = {name: getattr(before, name) for name in EDITABLE} | dict(changes)
         check_listing(money_to_decimals(merged, MONEY))
         self._check_collectible(changes)

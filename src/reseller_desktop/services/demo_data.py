@@ -6,11 +6,16 @@ Only an account with no listings gets it, so real data is never mixed with sampl
 from __future__ import annotations
 
 import random
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID
 
+from PIL import Image, ImageDraw
+
 from reseller_desktop.db.database import Database
+from reseller_desktop.photos.store import PhotoStore
 from reseller_desktop.repositories.base import utc_now
 
 BRANDS = ("Levi's", "Patagonia", "Nike", "Carhartt", "Pendleton", "Coach", "Ralph Lauren", "The North Face", "Filson")
@@ -35,14 +40,47 @@ SIZES = ("S", "M", "L", "XL", "W32 L32", "W34 L30", "10", "11")
 COLOURS = ("Navy", "Black", "Olive", "Tan", "Red Plaid", "Indigo")
 CONDITIONS = ("new", "like_new", "excellent", "good", "good", "fair")
 PLATFORMS = ("ebay", "etsy", "poshmark", "mercari", "depop")
+SWATCHES = ("#1e3a8a", "#111827", "#4d7c0f", "#b45309", "#991b1b", "#1d4ed8", "#6b21a8", "#0f766e")
 
 
-def add_demo_data(database: Database, user_id: UUID, count: int = 240, seed: int = 7) -> int:
+def _sample_photos(store: PhotoStore) -> list[str]:
+    """A few product-like pictures (a garment on a plain ground), stored like any photo."""
+    uris = []
+    with tempfile.TemporaryDirectory(prefix="rd-demo-") as folder:
+        for n, colour in enumerate(SWATCHES):
+            image = Image.new("RGB", (480, 480), "#f3f4f6")
+            draw = ImageDraw.Draw(image)
+            shirt = [
+                (150, 90),
+                (210, 70),
+                (270, 70),
+                (330, 90),
+                (400, 170),
+                (350, 210),
+                (330, 190),
+                (330, 410),
+                (150, 410),
+                (150, 190),
+                (130, 210),
+                (80, 170),
+            ]
+            draw.polygon(shirt, fill=colour)
+            draw.line([(210, 70), (240, 110), (270, 70)], fill="#f3f4f6", width=6)
+            path = Path(folder) / f"sample-{n}.jpg"
+            image.save(path, quality=85)
+            uris.append(store.add(path))
+    return uris
+
+
+def add_demo_data(
+    database: Database, user_id: UUID, count: int = 240, seed: int = 7, photo_store: PhotoStore | None = None
+) -> int:
     """Add `count` sample listings to an account that has none; return how many were added."""
     rng = random.Random(seed)  # noqa: S311 - sample data, reproducible on purpose
     with database.unit_of_work(user_id) as uow:
         if uow.listings.count_by_status():
             return 0
+        photos = _sample_photos(photo_store) if photo_store is not None else []
         locations = [f"{b}{s}" for b in "ABCD" for s in range(1, 7)]
         for n in range(count):
             if rng.random() < 0.8:
@@ -68,6 +106,7 @@ def add_demo_data(database: Database, user_id: UUID, count: int = 240, seed: int
                 "quantity": 1 if rng.random() < 0.9 else rng.randint(2, 5),
                 "storage_location": rng.choice(locations) if status != "draft" or rng.random() < 0.5 else None,
                 "status": status,
+                "photos": [rng.choice(photos)] if photos and rng.random() < 0.85 else None,
             }
             platforms = rng.sample(PLATFORMS, rng.randint(1, 4)) if status != "draft" else []
             if status == "sold":

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from reseller_desktop import APP_ID, APP_NAME, __version__
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.keyring_store import set_secret
+from reseller_desktop.photos.store import PhotoStore
 from reseller_desktop.services.accounts import ACCOUNT_SERVICE
 from reseller_desktop.services.database_session import DatabaseSession
 from reseller_desktop.services.demo_data import add_demo_data
@@ -23,6 +24,7 @@ from reseller_desktop.ui.main_window import MainWindow
 from reseller_desktop.ui.settings_dialog import SettingsDialog
 from reseller_desktop.ui.sign_in_dialog import SignInDialog
 from reseller_desktop.ui.tasks import TaskRunner
+from reseller_desktop.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 SELF_TEST_TIMEOUT_MS = 120_000
@@ -53,6 +55,7 @@ class Application(QObject):
         self.window.settings_requested.connect(self.open_settings)
         self.user: UserRecord | None = None
         self._dialog: QDialog | None = None
+        self.workspace: Workspace | None = None
         self.report: StartupReport | None = None
 
     def start(self) -> None:
@@ -66,6 +69,8 @@ class Application(QObject):
         )
 
     def shutdown(self) -> None:
+        if self.workspace is not None:
+            self.workspace.shut_down()
         self.runner.wait()
         self.session.close()
 
@@ -99,12 +104,25 @@ class Application(QObject):
         if self._demo_data and self.session.database is not None:
             database = self.session.database
             self.runner.run(
-                lambda: add_demo_data(database, user.id),
-                on_done=lambda _added: self.ready.emit(user),
+                lambda: add_demo_data(database, user.id, photo_store=PhotoStore(self.paths.data_dir)),
+                on_done=lambda _added: self._open_workspace(user),
                 on_error=self._start_failed,
                 label="Adding sample listings",
             )
             return
+        self._open_workspace(user)
+
+    def _open_workspace(self, user: UserRecord) -> None:
+        assert self.session.database is not None
+        self.workspace = Workspace(
+            self.window,
+            self.runner,
+            database=self.session.database,
+            user=user,
+            paths=self.paths,
+            settings=self.settings,
+        )
+        self.window.may_close = self.workspace.close_editors
         self.ready.emit(user)
 
     def _start_failed(self, error: BaseException) -> None:

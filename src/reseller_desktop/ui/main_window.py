@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -52,18 +55,24 @@ class MainWindow(QMainWindow):
         self.resize(1200, 760)
 
         self.navigation = QListWidget()
-        self.navigation.setFixedWidth(180)
+        self.navigation.setMinimumWidth(120)
         self.pages = QStackedWidget()
         for title, text in PAGES:
             self.navigation.addItem(title)
             self.pages.addWidget(EmptyPage(title, text))
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.navigation.setCurrentRow(0)
-        central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.addWidget(self.navigation)
-        layout.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.navigation)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([170, 1030])
+        self.setCentralWidget(self.splitter)
+        self.toolbar = self.addToolBar("Scan")
+        self.toolbar.setObjectName("scan-toolbar")
+        self.toolbar.setMovable(False)
+        # Asked before the window closes; the workspace answers False when an editor stays open.
+        self.may_close: Callable[[], bool] = lambda: True
 
         self.user_label = QLabel("Not signed in")
         self.database_label = QLabel("Starting the database…")
@@ -89,9 +98,7 @@ class MainWindow(QMainWindow):
     # ----- called on the GUI thread with results from the task runner ----------------------------
     def show_started(self, report: StartupReport) -> None:
         self.report = report
-        where = "embedded database" if report.embedded else f"database {report.database}"
-        self.database_label.setText(f"Connected to {where}")
-        self.database_label.setToolTip(f"Schema revision {report.revision}")
+        self.show_started_label(report)
         if report.user is not None:
             self.show_user(report.user.username, report.user.email)
         if report.schema_problems:
@@ -101,6 +108,50 @@ class MainWindow(QMainWindow):
                 "The database is in use, but some rows written before break rules that now apply to new "
                 "writes:\n\n" + "\n".join(report.schema_problems),
             )
+
+    def set_page(self, position: int, widget: QWidget) -> None:
+        old = self.pages.widget(position)
+        self.pages.insertWidget(position, widget)
+        if old is not None:
+            self.pages.removeWidget(old)
+            old.deleteLater()
+        self.pages.setCurrentIndex(self.navigation.currentRow())
+
+    def show_reachable(self, reachable: bool, reason: str) -> None:
+        if reachable and self.report is not None:
+            self.show_started_label(self.report)
+        elif reachable:
+            self.database_label.setText("Connected to the database")
+            self.database_label.setToolTip("")
+        else:
+            self.database_label.setText("Database unavailable — retrying")
+            self.database_label.setToolTip(reason)
+
+    def show_started_label(self, report: StartupReport) -> None:
+        where = "embedded database" if report.embedded else f"database {report.database}"
+        self.database_label.setText(f"Connected to {where}")
+        self.database_label.setToolTip(f"Schema revision {report.revision}")
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        for key, restore in (
+            ("window/geometry", self.restoreGeometry),
+            ("window/state", self.restoreState),
+            ("window/splitter", self.splitter.restoreState),
+        ):
+            value = settings.value(key)
+            if value is not None:
+                restore(value)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.may_close():
+            event.accept()
+        else:
+            event.ignore()
 
     def show_user(self, username: str, email: str) -> None:
         self.user_label.setText(f"Signed in as {username} ({email})")

@@ -1,0 +1,301 @@
+"""The bulk write behind a CSV import, bound to one user like every repository.
+
+Rows are COPYed into a temporary staging table, classified there against the user's listings in a
+few set-based statements (never row by row), and merged with INSERT … ON CONFLICT on the unique
+(user_id, sku) index. The whole import is the caller's one transaction: the staging table and its
+helper function vanish with it, and a rollback leaves nothing behind.
+
+How rows are matched (the same rules the preview reports):
+- a row with a SKU updates the user's listing with that SKU, or creates one;
+- a row whose SKU was left blank (the service generated one) updates the user's listing with the
+  same listing_uuid when that listing has no SKU either (rows the web app made without one), so
+  such rows round-trip; otherwise it creates a listing under the generated SKU;
+- a row naming one of the user's listings by listing_uuid but with a different SKU is refused, as
+  the user's intent (rename? copy?) cannot be told;
+- a listing_uuid no listing has is kept for a new row; one that another user's listing has is
+  replaced by a fresh one without saying so (tenants never learn about each other's rows).
+"""
+
+# SQL here is composed only from this module's own constants (the staging table, column lists);
+# every value is a bound parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+
+from reseller_desktop.db.listing_indexes import UNIQUE_SKU_INDEX
+from reseller_desktop.domain.errors import UserError
+from reseller_desktop.repositories.base import UserScopedRepository, utc_now
+
+STAGING = "listing_import_staging"
+JSON_DIFFERS = "pg_temp.listing_import_json_differs"
+# The listing fields a seller owns, in the staging table's order (money as float8: see below).
+FIELD_COLUMNS = (
+    "title", "description", "price", "cost", "condition", "category", "item_type", "attributes", "photos",
+    "quantity", "storage_location", "sku", "upc", "status", "sold_platform", "sold_date", "sold_price",
+    "platform_statuses"
+)  # fmt: skip
+# What `stage` takes per row, in this order. Rows that failed validation are staged too, with only
+# their keys (valid=False), so a duplicate SKU is found even when its first row has another error.
+STAGED_COLUMNS = ("row_number", "valid", "sku_generated", "listing_uuid", *FIELD_COLUMNS, "created_at", "updated_at")
+
+# sku is left out: rows are matched on it, so it is equal wherever these comparisons run.
+_TEXT = ("title", "description", "condition", "category", "item_type", "storage_location", "upc", "sold_platform")
+_MONEY = ("price", "cost", "sold_price")
+_JSON = ("attributes", "photos", "platform_statuses")
+
+# Money is staged as float8, the value the listings repository binds, and cast to REAL in SQL the way
+# an ordinary write is cast, so a cent amount lands on exactly the same REAL both ways.
+_STAGING_DDL = f"""
+CREATE TEMPORARY TABLE {STAGING} (
+    row_number integer PRIMARY KEY,
+    valid boolean NOT NULL,
+    sku_generated boolean NOT NULL,
+    listing_uuid text,
+    title text, description text, price double precision, cost double precision, condition text,
+    category text, item_type text, attributes text, photos text, quantity integer, storage_location text,
+    sku text, upc text, status text, sold_platform text, sold_date timestamp, sold_price double precision,
+    platform_statuses text, created_at timestamp, updated_at timestamp,
+    match_id integer,
+    changed boolean
+) ON COMMIT DROP
+"""
+
+# JSON is compared as JSON, so text the web app wrote with other spacing or key order is "unchanged".
+# Malformed JSON in the database counts as different (the import replaces it); the exception block
+# is entered only when the two texts differ, as it costs a subtransaction.
+_JSON_DIFFERS_DDL = f"""
+CREATE OR REPLACE FUNCTION {JSON_DIFFERS}(old text, new text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF old IS NOT DISTINCT FROM new THEN
+        RETURN false;
+    END IF;
+    BEGIN
+        RETURN NULLIF(NULLIF(btrim(old), ''), 'null')::jsonb IS DISTINCT FROM new::jsonb;
+    EXCEPTION WHEN data_exception THEN
+        RETURN true;
+    END;
+END
+$$
+"""
+
+
+def differs(old: str, new: str, money_cast: str = "") -> str:
+    """SQL that is true when the listing `old` and the imported values `new` differ in a field.
+
+    A CSV cannot tell NULL from empty text, and a blank quantity or status means the column's default,
+    so those are compared the way the file would write them back.
+    """
+    parts = [f"NULLIF({old}.{c}, '') IS DISTINCT FROM {new}.{c}" for c in _TEXT]
+    parts += [f"{old}.{c} IS DISTINCT FROM {new}.{c}{money_cast}" for c in _MONEY]
+    parts += [
+        f"COALESCE({old}.quantity, 1) IS DISTINCT FROM {new}.quantity",
+        f"COALESCE({old}.status, 'draft') IS DISTINCT FROM {new}.status",
+        f"{old}.sold_date IS DISTINCT FROM {new}.sold_date",
+    ]
+    parts += [f"({old}.{c} IS DISTINCT FROM {new}.{c} AND {JSON_DIFFERS}({old}.{c}, {new}.{c}))" for c in _JSON]
+    return "(" + " OR ".join(parts) + ")"
+
+
+_VALUES = ", ".join(f"s.{c}::real" if c in _MONEY else f"s.{c}" for c in FIELD_COLUMNS)
+_SET_FROM_EXCLUDED = ", ".join(f"{c} = EXCLUDED.{c}" for c in FIELD_COLUMNS if c != "sku")
+_SET_FROM_STAGING = ", ".join(
+    f"{c} = s.{c}::real" if c in _MONEY else f"{c} = s.{c}" for c in FIELD_COLUMNS if c != "sku"
+)
+_IN_CHUNK = "s.row_number >= :first AND s.row_number < :stop AND s.valid AND (s.match_id IS NULL OR s.changed)"
+CLASSIFY_SLICE_ROWS = 50_000
+
+_MERGE_BY_SKU = f"""
+WITH merged AS (
+    INSERT INTO listings AS l (listing_uuid, user_id, {", ".join(FIELD_COLUMNS)}, created_at, updated_at)
+    SELECT CASE WHEN s.listing_uuid IS NULL
+                  OR EXISTS (SELECT 1 FROM listings x WHERE x.listing_uuid = s.listing_uuid)
+                THEN gen_random_uuid()::text ELSE s.listing_uuid END,
+           :user_id, {_VALUES}, COALESCE(s.created_at, :now), COALESCE(s.updated_at, :now)
+    FROM {STAGING} s
+    WHERE {_IN_CHUNK} AND s.sku IS NOT NULL
+    ORDER BY s.row_number
+    ON CONFLICT (user_id, sku) WHERE sku IS NOT NULL
+    DO UPDATE SET {_SET_FROM_EXCLUDED}, updated_at = :now
+    WHERE {differs("l", "EXCLUDED")}
+    RETURNING (l.xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+"""
+
+# Listings without a SKU (made by the web app) matched by listing_uuid; they keep having no SKU.
+_UPDATE_BY_UUID = f"""
+WITH updated AS (
+    UPDATE listings l SET {_SET_FROM_STAGING}, updated_at = :now
+    FROM {STAGING} s
+    WHERE {_IN_CHUNK} AND s.sku IS NULL AND l.id = s.match_id AND l.user_id = :user_id AND l.sku IS NULL
+      AND {differs("l", "s", "::real")}
+    RETURNING 1
+)
+SELECT count(*) FROM updated
+"""
+
+
+_IN_SLICE = "s.row_number >= :first AND s.row_number < :stop AND s.valid"
+_MATCH_BY_SKU = f"""
+UPDATE {STAGING} s SET match_id = l.id, changed = {differs("l", "s", "::real")}
+FROM listings l
+WHERE {_IN_SLICE} AND NOT s.sku_generated AND l.user_id = :user_id AND l.sku = s.sku
+"""
+_MATCH_BY_UUID = f"""
+UPDATE {STAGING} s SET match_id = l.id, sku = NULL, changed = {differs("l", "s", "::real")}
+FROM listings l
+WHERE {_IN_SLICE} AND s.sku_generated AND l.user_id = :user_id AND l.listing_uuid = s.listing_uuid AND l.sku IS NULL
+"""
+_UUID_OF_ANOTHER_LISTING = f"""
+SELECT s.row_number, l.sku, s.sku_generated FROM {STAGING} s
+JOIN listings l ON l.user_id = :user_id AND l.listing_uuid = s.listing_uuid
+WHERE {_IN_SLICE} AND s.match_id IS DISTINCT FROM l.id ORDER BY s.row_number
+"""
+
+
+class SkuIndexMissingError(UserError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Imports match rows by SKU, but the database has no unique SKU index yet (some listings share a SKU).",
+            "Run `reseller-desktop db current` to list them, give each a SKU of its own, then `db validate`.",
+        )
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row the staging table shows cannot be imported (found in SQL, after parsing)."""
+
+    row_number: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class StagedCounts:
+    to_create: int
+    to_update: int
+    unchanged: int
+
+
+class ListingImportRepository(UserScopedRepository):
+    def start(self) -> None:
+        """Create the staging table and helper for this transaction; refuse early without the SKU index."""
+        if not self._conn.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": UNIQUE_SKU_INDEX}):
+            raise SkuIndexMissingError
+        self._conn.execute(text(_STAGING_DDL))
+        self._conn.execute(text(_JSON_DIFFERS_DDL))
+
+    def stage(self, rows: Iterable[Sequence[Any]]) -> None:
+        """COPY rows (tuples in STAGED_COLUMNS order) into the staging table, streaming."""
+        driver = self._conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(f"COPY {STAGING} ({', '.join(STAGED_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def classify(self, new_sku: Callable[[], str], slice_rows: int = CLASSIFY_SLICE_ROWS) -> list[RowProblem]:
+        """Match staged rows to the user's listings; return the rows that cannot be imported.
+
+        Matching runs in slices of the file so that no statement nears the 10 s statement limit.
+        """
+        self._conn.execute(text(f"ANALYZE {STAGING}"))  # temporary tables are never auto-analyzed
+        problems = self._duplicates("sku", "NOT sku_generated") + self._duplicates("listing_uuid", "true")
+        self._invalidate(problems)
+        self._replace_colliding_generated_skus(new_sku)
+        first, last = self.row_number_range()
+        uuid_problems: list[RowProblem] = []
+        for start in range(first, last + 1, slice_rows):
+            params = {"user_id": self.user_id, "first": start, "stop": start + slice_rows}
+            self._conn.execute(text(_MATCH_BY_SKU), params)
+            self._conn.execute(text(_MATCH_BY_UUID), params)
+            rows = self._conn.execute(text(_UUID_OF_ANOTHER_LISTING), params).all()
+            uuid_problems += [_uuid_problem(int(row), sku, bool(generated)) for row, sku, generated in rows]
+        self._invalidate(uuid_problems)
+        return sorted(problems + uuid_problems, key=lambda p: p.row_number)
+
+    def counts(self) -> StagedCounts:
+        row = self._conn.execute(
+            text(f"""
+                SELECT count(*) FILTER (WHERE match_id IS NULL), count(*) FILTER (WHERE changed),
+                       count(*) FILTER (WHERE match_id IS NOT NULL AND NOT changed)
+                FROM {STAGING} WHERE valid""")
+        ).one()
+        return StagedCounts(int(row[0]), int(row[1]), int(row[2]))
+
+    def row_number_range(self) -> tuple[int, int]:
+        first, last = self._conn.execute(text(f"SELECT min(row_number), max(row_number) FROM {STAGING}")).one()
+        return (int(first), int(last)) if first is not None else (0, -1)
+
+    def merge(self, first: int, stop: int) -> tuple[int, int]:
+        """Write staged rows first <= row_number < stop that are new or changed; (created, updated).
+
+        The caller merges in slices so each statement stays well within the 10 s statement limit and
+        progress and cancel are seen between slices; it is still one transaction.
+        """
+        params = {"user_id": self.user_id, "now": utc_now(), "first": first, "stop": stop}
+        created, updated = self._conn.execute(text(_MERGE_BY_SKU), params).one()
+        updated_by_uuid = self._conn.scalar(text(_UPDATE_BY_UUID), params) or 0
+        return int(created), int(updated) + int(updated_by_uuid)
+
+    def record(self, file_name: str, created: int, updated: int, unchanged: int) -> None:
+        details = {"file": file_name, "created": created, "updated": updated, "unchanged": unchanged}
+        self._activity.record("import_listings", "listing", None, details)
+
+    def _duplicates(self, column: str, among: str) -> list[RowProblem]:
+        rows = self._conn.execute(
+            text(f"""
+                SELECT row_number, {column}, first_row FROM (
+                    SELECT row_number, {column}, min(row_number) OVER (PARTITION BY {column}) AS first_row
+                    FROM {STAGING} WHERE {column} IS NOT NULL AND {among}
+                ) d WHERE row_number <> first_row ORDER BY row_number""")
+        ).all()
+        label = "SKU" if column == "sku" else "listing_uuid"
+        return [
+            RowProblem(
+                int(row), column, f"{label} {value} is already on row {first} of this file; each must be unique."
+            )
+            for row, value, first in rows
+        ]
+
+    def _invalidate(self, problems: list[RowProblem]) -> None:
+        if problems:
+            self._conn.execute(
+                text(f"UPDATE {STAGING} SET valid = false WHERE row_number = ANY(:rows)"),
+                {"rows": [p.row_number for p in problems]},
+            )
+
+    def _replace_colliding_generated_skus(self, new_sku: Callable[[], str]) -> None:
+        """A generated SKU must not land on an existing listing or another row (ON CONFLICT would merge them)."""
+        query = text(f"""
+            SELECT s.row_number FROM (
+                SELECT row_number, sku, sku_generated, count(*) OVER (PARTITION BY sku) AS uses FROM {STAGING}
+            ) s
+            WHERE s.sku_generated AND (s.uses > 1 OR EXISTS (
+                SELECT 1 FROM listings l WHERE l.user_id = :user_id AND l.sku = s.sku))""")
+        while colliding := self._conn.scalars(query, {"user_id": self.user_id}).all():
+            self._conn.execute(
+                text(f"UPDATE {STAGING} SET sku = :sku WHERE row_number = :row"),
+                [{"sku": new_sku(), "row": row} for row in colliding],
+            )
+
+
+def _uuid_problem(row_number: int, their_sku: str | None, row_has_no_sku: bool) -> RowProblem:
+    theirs = f"your listing with SKU {their_sku}" if their_sku else "your listing that has no SKU"
+    if their_sku:
+        fix = f"put SKU {their_sku} back to update it"
+    else:
+        fix = "leave the SKU blank to update it (give it a SKU in the app)"
+    mine = "this row has no SKU" if row_has_no_sku else "this row has another SKU"
+    return RowProblem(
+        row_number,
+        "listing_uuid",
+        f"This listing_uuid is {theirs}, but {mine}. Rows are matched by SKU: {fix}, "
+        "or clear listing_uuid to add the row as a new listing.",
+    )

@@ -1,0 +1,75 @@
+"""Recording a sale: the listing's quantity or status, and the cancel-cooldown on its other platforms.
+
+When the last unit sells, the listing becomes sold (platform, price, date) and every other platform
+it is live on goes to pending_cancel, to be withdrawn at sale time + cooldown (15 minutes unless
+the seller set another). With units left, the quantity drops and the listing stays active on every
+platform. The same function serves "Mark as sold" in the editor and the sale detection job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from reseller_desktop.db.database import UnitOfWork
+from reseller_desktop.domain.errors import FieldError, ValidationError
+from reseller_desktop.domain.money import parse_money
+from reseller_desktop.domain.records import ListingRecord
+
+# Platform rows still up on a marketplace, and so to be taken down when the item is gone.
+LIVE_PLATFORM_STATUSES = ("pending", "active", "failed")
+
+
+@dataclass(frozen=True)
+class SaleOutcome:
+    listing: ListingRecord
+    sold_out: bool
+    cancellations: tuple[str, ...]  # platforms now pending_cancel
+    cancel_at: datetime | None
+
+
+def record_sale(
+    uow: UnitOfWork,
+    listing_id: int,
+    *,
+    platform: str,
+    price: object,
+    sold_at: datetime,
+    cooldown: timedelta = timedelta(minutes=15),
+) -> SaleOutcome:
+    platform = platform.strip().lower()
+    if not platform:
+        raise ValidationError([FieldError("sold_platform", "Choose the platform it sold on.")])
+    sold_price: Decimal = parse_money(price, "sold_price")
+    listing = uow.listings.get(listing_id)
+    if listing.status not in ("active", "draft"):
+        raise ValidationError([FieldError("status", f"A {listing.status} listing cannot be sold.")])
+    quantity = listing.quantity if listing.quantity is not None else 1
+    if quantity <= 0:
+        raise ValidationError([FieldError("quantity", "No units left to sell.")])
+    detail = {
+        "platform": platform,
+        "price": str(sold_price),
+        "sold_at": sold_at.isoformat(),
+        "units_left": quantity - 1,
+    }
+    if quantity > 1:
+        updated = uow.listings.update(listing_id, {"quantity": quantity - 1})
+        uow.activity_log.record("record_sale", "listing", listing_id, detail)
+        return SaleOutcome(updated, sold_out=False, cancellations=(), cancel_at=None)
+
+    updated = uow.listings.update(
+        listing_id,
+        {"quantity": 0, "status": "sold", "sold_platform": platform, "sold_date": sold_at, "sold_price": sold_price},
+    )
+    cancel_at = sold_at + cooldown
+    cancelled: list[str] = []
+    for row in uow.platform_listings.for_listing(listing_id):
+        if row.platform == platform:
+            uow.platform_listings.update(row.id, {"status": "sold"})
+        elif row.status in LIVE_PLATFORM_STATUSES:
+            uow.platform_listings.update(row.id, {"status": "pending_cancel", "cancel_scheduled_at": cancel_at})
+            cancelled.append(row.platform)
+    uow.activity_log.record("record_sale", "listing", listing_id, detail | {"cancel": cancelled})
+    return SaleOutcome(updated, sold_out=True, cancellations=tuple(cancelled), cancel_at=cancel_at)

@@ -1,0 +1,275 @@
+"""Import listings from a CSV file, and export them to one, from the listings view.
+
+The dialog previews first (what would be created, updated or left alone, and every bad row), then
+imports in one transaction with a progress bar; Cancel stops the work and rolls all of it back.
+Reading, checking and writing all run on the task runner, never on the GUI thread; the workers
+return plain records and report progress through a queued signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reseller_desktop.domain.errors import UserError
+from reseller_desktop.domain.listing_filter import ListingFilter
+from reseller_desktop.services.listing_csv import (
+    ImportCancelledError,
+    ImportPreview,
+    ImportRejectedError,
+    ImportResult,
+    TransferProgress,
+    UnitOfWorkFactory,
+    export_listings,
+    import_listings,
+    preview_import,
+)
+from reseller_desktop.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+PROGRESS_STEPS = 1000  # the bar counts in thousandths: byte counts of big files overflow a Qt int
+
+
+def export_listings_to(
+    runner: TaskRunner,
+    unit_of_work_factory: UnitOfWorkFactory,
+    path: Path | str,
+    listing_filter: ListingFilter | None = None,
+    *,
+    on_done: Callable[[int], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> threading.Event:
+    """Export the listings `listing_filter` shows to `path` on the runner; `on_done` gets the count.
+
+    Returns the cancel flag: set it to stop the export (no file is left behind).
+    """
+    cancel = threading.Event()
+    runner.run(
+        lambda: export_listings(unit_of_work_factory, path, listing_filter, cancel=cancel),
+        on_done=on_done,
+        on_error=on_error,
+        label=f"Exporting listings to {Path(path).name}",
+    )
+    return cancel
+
+
+class ImportDialog(QDialog):
+    imported = Signal(object)  # ImportResult, once committed: the listings view refreshes
+    _progress_reported = Signal(object)  # TransferProgress, emitted on a worker thread
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        unit_of_work_factory: UnitOfWorkFactory,
+        path: Path | str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.unit_of_work_factory = unit_of_work_factory
+        self.path = Path(path)
+        self.preview: ImportPreview | None = None
+        self.import_result: ImportResult | None = None
+        self._cancel: threading.Event | None = None  # set while work is under way
+        self._close_when_idle = False
+        self.setWindowTitle(f"Import listings from {self.path.name}")
+        self.resize(720, 460)
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.bad_rows = QTableWidget(0, 2)
+        self.bad_rows.setHorizontalHeaderLabels(["Row", "Problem"])
+        self.bad_rows.verticalHeader().hide()
+        self.bad_rows.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.bad_rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.bad_rows.setWordWrap(True)
+        self.bad_rows.hide()
+        self.phase = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.buttons = QDialogButtonBox()
+        self.import_button = QPushButton("Import")
+        self.import_button.setEnabled(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.import_button.clicked.connect(self.start_import)
+        self.cancel_button.clicked.connect(self.cancel_or_close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.bad_rows, 1)
+        layout.addStretch(0)
+        layout.addWidget(self.phase)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.buttons)
+        self._progress_reported.connect(self._show_progress, Qt.ConnectionType.QueuedConnection)
+        self._start_preview()
+
+    @property
+    def busy(self) -> bool:
+        return self._cancel is not None
+
+    # ---- the work, on the runner -----------------------------------------------------------------
+
+    def _start_preview(self) -> None:
+        self.summary.setText(f"Checking {self.path.name}…")
+        factory, path, report, cancel = (
+            self.unit_of_work_factory,
+            self.path,
+            self._progress_reported.emit,
+            self._begin(),
+        )
+        self.runner.run(
+            lambda: preview_import(factory, path, report, cancel),
+            on_done=self._previewed,
+            on_error=self._failed,
+            label=f"Checking {path.name}",
+        )
+
+    def start_import(self) -> None:
+        if self.busy or self.preview is None or self.preview.has_errors:
+            return
+        self.import_button.setEnabled(False)
+        self.summary.setText(f"Importing {self.path.name}…")
+        factory, path, report, cancel = (
+            self.unit_of_work_factory,
+            self.path,
+            self._progress_reported.emit,
+            self._begin(),
+        )
+        self.runner.run(
+            lambda: import_listings(factory, path, report, cancel),
+            on_done=self._imported,
+            on_error=self._failed,
+            label=f"Importing {path.name}",
+        )
+
+    def _begin(self) -> threading.Event:
+        self._cancel = threading.Event()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        return self._cancel
+
+    # ---- results, on the GUI thread --------------------------------------------------------------
+
+    def _previewed(self, preview: ImportPreview) -> None:
+        self._cancel = None
+        self._show_preview(preview)
+        self._finish_phase("Checked")
+
+    def _imported(self, result: ImportResult) -> None:
+        self._cancel = None
+        self.import_result = result
+        self.summary.setText(
+            f"Imported {self.path.name}: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged."
+        )
+        self.import_button.hide()
+        self.cancel_button.setText("Close")
+        self._finish_phase("Done")
+        self.imported.emit(result)
+
+    def _failed(self, error: BaseException) -> None:
+        self._cancel = None
+        self.phase.setText("")
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setValue(0)
+        if isinstance(error, ImportRejectedError):  # the file or the listings changed since the preview
+            self._show_preview(error.preview)
+        elif isinstance(error, UserError):
+            self.summary.setText(str(error))
+            self.import_button.setEnabled(
+                isinstance(error, ImportCancelledError) and self.preview is not None and self._can_import(self.preview)
+            )
+        else:
+            log.error("import of %s failed", self.path, exc_info=error)
+            self.summary.setText(
+                f"The import failed unexpectedly ({type(error).__name__}: {error}). Nothing was written."
+            )
+        self.cancel_button.setText("Close")
+        self._close_if_asked()
+
+    def _show_preview(self, preview: ImportPreview) -> None:
+        self.preview = preview
+        counts = f"{preview.to_create} to create, {preview.to_update} to update, {preview.unchanged} unchanged"
+        if preview.has_errors:
+            count = len(preview.bad_rows)
+            self.summary.setText(
+                f"{counts}. {count} row{'s' if count != 1 else ''} cannot be imported; "
+                "correct them in the file and open it again. Nothing is imported until every row is valid."
+            )
+        elif preview.to_write == 0:
+            self.summary.setText(f"{counts}. Nothing to import: every row already matches your listings.")
+        else:
+            self.summary.setText(f"{counts}. Import writes all of them in one go, or nothing.")
+        self.bad_rows.setRowCount(len(preview.bad_rows))
+        for index, bad_row in enumerate(preview.bad_rows):
+            number = QTableWidgetItem(str(bad_row.row_number))
+            number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.bad_rows.setItem(index, 0, number)
+            self.bad_rows.setItem(index, 1, QTableWidgetItem(bad_row.reason))
+        self.bad_rows.setVisible(preview.has_errors)
+        self.import_button.setEnabled(self._can_import(preview))
+
+    @staticmethod
+    def _can_import(preview: ImportPreview) -> bool:
+        return not preview.has_errors and preview.to_write > 0
+
+    def _show_progress(self, progress: TransferProgress) -> None:
+        self.phase.setText(f"{progress.phase}…")
+        if progress.total <= 0:
+            self.progress.setRange(0, 0)  # a step of unknown length
+        else:
+            self.progress.setRange(0, PROGRESS_STEPS)
+            self.progress.setValue(min(PROGRESS_STEPS, progress.done * PROGRESS_STEPS // progress.total))
+
+    def _finish_phase(self, text: str) -> None:
+        self.phase.setText(text)
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setValue(PROGRESS_STEPS)
+        self._close_if_asked()
+
+    # ---- cancel and close ------------------------------------------------------------------------
+
+    def cancel_or_close(self) -> None:
+        """The Cancel button: stop the work under way (it rolls back) and say so; Close when idle."""
+        if self._cancel is None:
+            self.reject()
+            return
+        self._cancel.set()
+        self.cancel_button.setEnabled(False)
+        self.phase.setText("Cancelling…")
+
+    def reject(self) -> None:
+        """Esc or closing the window. While work runs this cancels it and closes once it has rolled
+        back, so the dialog never disappears with a transaction still open behind it."""
+        if self._cancel is not None:
+            self._close_when_idle = True
+            self.cancel_or_close()
+            return
+        super().reject()
+
+    def _close_if_asked(self) -> None:
+        if self._close_when_idle:
+            self._close_when_idle = False
+            super().reject()

@@ -1,0 +1,127 @@
+"""Everything the signed-in user works with, wired together once start-up is done: the listings
+view and its editors, photos and thumbnails, barcode scanning, the database health indicator and
+the window state remembered between runs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSettings
+
+from reseller_desktop.db.database import Database, UnitOfWork
+from reseller_desktop.domain.barcodes import HitKind, ScanHit
+from reseller_desktop.domain.records import ListingRecord, UserRecord
+from reseller_desktop.photos.store import PhotoStore
+from reseller_desktop.photos.thumbnails import ThumbnailCache
+from reseller_desktop.settings import AppPaths, Settings
+from reseller_desktop.ui.health import DatabaseHealth
+from reseller_desktop.ui.listing_editor import ListingEditor
+from reseller_desktop.ui.listings_model import ListingsModel
+from reseller_desktop.ui.listings_view import ROW_HEIGHT, ListingsView
+from reseller_desktop.ui.main_window import MainWindow
+from reseller_desktop.ui.photo_strip import PhotoStrip
+from reseller_desktop.ui.scan_dialog import ScanController
+from reseller_desktop.ui.scanner import ScanDetector, ScanField
+from reseller_desktop.ui.tasks import TaskRunner
+from reseller_desktop.ui.thumbnail_provider import ThumbnailProvider
+
+COVER_SIZE = ROW_HEIGHT - 4
+
+
+class Workspace(QObject):
+    def __init__(
+        self,
+        window: MainWindow,
+        runner: TaskRunner,
+        *,
+        database: Database,
+        user: UserRecord,
+        paths: AppPaths,
+        settings: Settings,
+    ) -> None:
+        super().__init__(window)
+        self.window, self.runner, self.settings = window, runner, settings
+        self.database, self.user = database, user
+        self.photos = PhotoStore(paths.data_dir)
+        self.thumbnails = ThumbnailProvider(runner, ThumbnailCache(paths.data_dir), self)
+        self.model = ListingsModel(runner, self.new_uow, lambda uri: self.thumbnails.pixmap(uri, COVER_SIZE))
+        self.thumbnails.ready.connect(self.model.cover_ready)
+        self.listings = ListingsView(runner, self.new_uow, self.model)
+        self.listings.open_listing.connect(self.open_listing)
+        self.listings.new_listing.connect(lambda: self.open_listing(None))
+        window.set_page(0, self.listings)
+        self.editors: dict[int | None, ListingEditor] = {}
+
+        self.scan_field = ScanField()
+        self.scan_field.setMaximumWidth(360)
+        window.toolbar.addWidget(self.scan_field)
+        self.detector = ScanDetector(settings, parent=window)
+        self.detector.install()
+        self.scans = ScanController(runner, self.new_uow, window)
+        self.detector.scanned.connect(self.scans.handle_scan)
+        self.detector.scanned.connect(self.scan_field.show_code)
+        self.scan_field.scanned.connect(self.scans.handle_scan)
+        self.scans.open_hit.connect(self.open_hit)
+        self.scans.new_listing_with_upc.connect(lambda upc: self.open_listing(None, upc=upc))
+
+        self.health = DatabaseHealth(runner, database)
+        self.health.changed.connect(self._reachability_changed)
+        self.state = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+        window.restore_state(self.state)
+        self.listings.start(self.state)
+
+    def new_uow(self) -> UnitOfWork:
+        return self.database.unit_of_work(self.user.id)
+
+    def open_listing(self, listing_id: int | None, upc: str = "") -> ListingEditor:
+        editor = self.editors.get(listing_id) if listing_id is not None else None
+        if editor is None or not editor.isVisible():
+            strip = PhotoStrip(self.runner, self.photos, self.thumbnails)
+            editor = ListingEditor(
+                self.runner,
+                self.new_uow,
+                listing_id,
+                upc=upc,
+                cooldown_minutes=self.settings.cancel_cooldown_minutes,
+                photo_strip=strip,
+                parent=self.window,
+            )
+            editor.saved.connect(self._listing_saved)
+            self.editors[listing_id] = editor
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        return editor
+
+    def open_hit(self, hit: ScanHit) -> None:
+        if hit.kind == HitKind.LISTING:
+            self.open_listing(hit.id)
+        else:
+            # Cards and storage get their own views with the next issues; until then, say what it is.
+            self.window.statusBar().showMessage(f"Scanned {hit.kind}: {hit.title} {hit.detail}".strip(), 8000)
+
+    def _listing_saved(self, record: ListingRecord) -> None:
+        editor = self.sender()
+        if isinstance(editor, ListingEditor) and None in self.editors and self.editors[None] is editor:
+            self.editors[record.id] = self.editors.pop(None)  # a new listing now has its id
+            self.model.reload()
+        else:
+            self.model.refresh_rows([record.id])
+        self.listings.refresh_counts()
+
+    def _reachability_changed(self, reachable: bool, reason: str) -> None:
+        self.window.show_reachable(reachable, reason)
+        if reachable:
+            self.model.reload()
+
+    def close_editors(self) -> bool:
+        """Ask every open editor to close (each asks about unsaved changes); False if one stays."""
+        for editor in list(self.editors.values()):  # noqa: SIM110 - close() asks the user; stop at a "no"
+            if editor.isVisible() and not editor.close():
+                return False
+        return True
+
+    def shut_down(self) -> None:
+        self.health.stop()
+        self.detector.remove()
+        self.window.save_state(self.state)
+        self.listings.save_state(self.state)
+        self.state.sync()

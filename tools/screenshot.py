@@ -1,0 +1,49 @@
+"""Screenshot of the real app on sample data, for the README.
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshot.py docs/listings.png
+
+Runs the whole app (embedded database in a temporary folder, sample listings from --demo-data) on
+the X server it is given, waits until the listings are shown, and saves the window as a PNG.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+os.environ["RESELLER_DESKTOP_HOME"] = tempfile.mkdtemp(prefix="rd-screenshot-")
+
+from PySide6.QtCore import QTimer
+
+from reseller_desktop.settings import AppPaths, Settings
+from reseller_desktop.ui.app import Application, _qapp
+
+
+def main(target: Path) -> int:
+    qapp = _qapp()
+    paths = AppPaths.default()
+    app = Application(paths, Settings(), demo_data=True)
+    app.window.resize(1360, 820)
+
+    def shoot() -> None:
+        app.window.grab().save(str(target))
+        print(f"saved {target}")
+        app.window.close()
+        qapp.quit()
+
+    def ready(_user: object) -> None:
+        assert app.workspace is not None
+        app.workspace.model.loaded.connect(lambda: QTimer.singleShot(1500, shoot))
+
+    app.ready.connect(ready)
+    app.failed.connect(lambda message: (print(message, file=sys.stderr), qapp.exit(1)))
+    qapp.aboutToQuit.connect(app.shutdown)
+    app.start()
+    return qapp.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/listings.png")))
