@@ -3,7 +3,6 @@ real files, the real task runner."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -15,11 +14,12 @@ from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 from tests.conftest import PgServer
+from tests.csv_files import read_csv, write_csv
 
 from reseller_desktop.db.database import Database, UnitOfWork
 from reseller_desktop.domain.listing_filter import ListingFilter
 from reseller_desktop.domain.records import UserRecord
-from reseller_desktop.services.listing_csv import COLUMNS, ImportPreview, ImportResult, export_listings
+from reseller_desktop.services.listing_csv import ImportPreview, ImportResult, export_listings
 from reseller_desktop.ui.import_dialog import PROGRESS_STEPS, ImportDialog, export_listings_to
 from reseller_desktop.ui.tasks import TaskRunner
 
@@ -37,19 +37,6 @@ def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
     runner = TaskRunner()
     yield runner
     runner.wait()
-
-
-def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(COLUMNS)
-        writer.writerows([row.get(name, "") for name in COLUMNS] for row in rows)
-    return path
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as stream:
-        return list(csv.DictReader(stream))
 
 
 def listings_state(database: Database) -> list[tuple[Any, ...]]:

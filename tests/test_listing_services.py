@@ -186,7 +186,7 @@ def test_bulk_status_change_skips_what_the_rules_refuse_and_undo_restores(
     assert result.changed == 4
     with database.unit_of_work(alice.id) as uow:
         assert {uow.listings.get(i).status for i in stock[1:10]} == {"active"}
-        assert undo_bulk(uow, result.undo) == 4
+        assert undo_bulk(uow, result.undo).restored == 4
         uow.commit()
     with database.unit_of_work(alice.id) as uow:
         assert [uow.listings.get(i).status for i in stock[:4]] == ["draft", "active", "draft", "active"]
@@ -251,3 +251,67 @@ def test_saving_over_a_change_made_elsewhere_is_refused_until_the_seller_chooses
         kept = uow.listings.update(cross_listed, {"title": "Mine"}, expected_updated_at=caught.value.current.updated_at)
         uow.commit()
     assert kept.title == "Mine" and kept.price == Decimal("150.00")
+
+
+def test_undo_leaves_alone_what_changed_since_the_bulk_change(
+    database: Database, alice: UserRecord, bob: UserRecord, cross_listed: int
+) -> None:
+    with database.unit_of_work(alice.id) as uow:
+        other = uow.listings.add({"title": "Other", "price": 5, "status": "active", "storage_location": "A1"})
+        result = apply_bulk(uow, [cross_listed, other.id], BulkChange("price", "10.00"))
+        uow.commit()
+    with database.unit_of_work(alice.id) as uow:  # then one of them sells
+        record_sale(uow, cross_listed, platform="ebay", price="10.00", sold_at=SOLD_AT)
+        uow.listings.update(other.id, {"price": "12.00"})
+        uow.commit()
+    with database.unit_of_work(bob.id) as uow:
+        assert undo_bulk(uow, result.undo).restored == 0  # not bob's to undo
+    with database.unit_of_work(alice.id) as uow:
+        outcome = undo_bulk(uow, result.undo)
+        assert (outcome.restored, outcome.changed_since) == (0, 2)
+        assert uow.listings.get(cross_listed).status == "sold"
+        assert uow.listings.get(other.id).price == Decimal("12.00")
+
+
+def test_two_sales_of_the_last_units_at_once_are_both_counted(
+    database: Database, alice: UserRecord, cross_listed: int
+) -> None:
+    import threading
+
+    with database.unit_of_work(alice.id) as uow:
+        uow.listings.update(cross_listed, {"quantity": 2})
+        uow.commit()
+    barrier, errors = threading.Barrier(2), []
+
+    def sell() -> None:
+        barrier.wait()
+        try:
+            with database.unit_of_work(alice.id) as uow:
+                record_sale(uow, cross_listed, platform="etsy", price=170, sold_at=SOLD_AT)
+                uow.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sell) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with database.unit_of_work(alice.id) as uow:
+        listing = uow.listings.get(cross_listed)
+    assert (listing.quantity, listing.status) == (0, "sold")
+
+
+def test_status_rules_hold_for_every_write_not_only_the_editor(
+    database: Database, alice: UserRecord, cross_listed: int
+) -> None:
+    with database.unit_of_work(alice.id) as uow:
+        draft = uow.listings.add({"title": "Draft", "price": 3})
+        with pytest.raises(ValidationError, match="only an active listing"):
+            record_sale(uow, draft.id, platform="ebay", price=3, sold_at=SOLD_AT)
+        record_sale(uow, cross_listed, platform="ebay", price=170, sold_at=SOLD_AT)
+        with pytest.raises(ValidationError, match="sold listing can become nothing"):
+            uow.listings.update(cross_listed, {"status": "active"})
+        with pytest.raises(ValidationError, match="Mark as sold"):
+            uow.listings.update(draft.id, {"status": "sold"})

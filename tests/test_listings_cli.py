@@ -3,7 +3,6 @@ stdout for results and stderr for problems."""
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 import sys
@@ -13,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from tests.conftest import PgServer
+from tests.csv_files import read_csv, write_csv
 
 from reseller_desktop.db.database import Database
 from reseller_desktop.domain.records import UserRecord
-from reseller_desktop.services.listing_csv import COLUMNS
 from reseller_desktop.settings import AppPaths, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,19 +46,6 @@ def sign_in_as(env: dict[str, str], email: str) -> None:
     """What the app leaves behind after a sign-in: the account remembered in the settings."""
     home = Path(env["RESELLER_DESKTOP_HOME"])
     Settings(last_user_email=email).save(AppPaths(home / "data", home / "config").settings_file)
-
-
-def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(COLUMNS)
-        writer.writerows([row.get(name, "") for name in COLUMNS] for row in rows)
-    return path
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as stream:
-        return list(csv.DictReader(stream))
 
 
 def listings(database: Database, user: UserRecord) -> list[tuple[Any, ...]]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
@@ -21,8 +21,9 @@ from reseller_desktop.settings import AppPaths, Settings
 from reseller_desktop.ui import listings_model
 from reseller_desktop.ui.bulk_dialogs import LocationDialog, PriceDialog
 from reseller_desktop.ui.listing_editor import ListingEditor
-from reseller_desktop.ui.listings_model import PAGE_SIZE, PRICE, TITLE
+from reseller_desktop.ui.listings_model import PAGE_SIZE, PRICE, TITLE, UPDATED
 from reseller_desktop.ui.main_window import MainWindow
+from reseller_desktop.ui.scan_dialog import NEW_LISTING_BUTTON
 from reseller_desktop.ui.sold_dialog import SoldDialog
 from reseller_desktop.ui.tasks import TaskRunner
 from reseller_desktop.ui.workspace import Workspace
@@ -54,16 +55,16 @@ def add_listings(database: Database, user: UserRecord, count: int) -> list[int]:
 @pytest.fixture
 def workspace(qtbot: QtBot, database: Database, alice: UserRecord, paths: AppPaths) -> Iterator[Workspace]:
     runner = TaskRunner()
-    window = MainWindow(runner)
-    qtbot.addWidget(window)
+    window = MainWindow(runner)  # closed below, not by qtbot: its close asks the editors first
     space = Workspace(window, runner, database=database, user=alice, paths=paths, settings=Settings())
     window.show()
     yield space
-    for editor in space.editors.values():
+    for editor in space.all_editors():
         editor._saved_values = editor.values()  # nothing to ask about at teardown
-        editor.close()
     space.shut_down()
+    window.close()
     runner.wait()
+    window.deleteLater()
 
 
 def wait_loaded(qtbot: QtBot, space: Workspace, rows: int) -> None:
@@ -205,7 +206,7 @@ def test_a_change_made_elsewhere_is_not_overwritten_without_asking(
         editor.save_button.click()
     with database.connect() as conn:
         title, price = conn.execute(text("SELECT title, price FROM listings WHERE id = :i"), {"i": listing_id}).one()
-    assert (title, price) == ("My new title", pytest.approx(1.99))  # mine, every field, as chosen
+    assert (title, price) == ("My new title", 5.0)  # my title wins; their price, which I did not touch, stays
 
 
 def test_closing_with_unsaved_changes_asks_and_cancel_keeps_them(
@@ -395,3 +396,71 @@ def test_export_writes_what_the_filter_shows(
     workspace.listings.export_to(target)
     qtbot.waitUntil(lambda: workspace.listings.message.text().startswith("Exported 3 listing(s)"), timeout=10_000)
     assert len(target.read_text(encoding="utf-8").splitlines()) == 4  # header and three rows
+
+
+def test_an_unknown_upc_offers_a_new_listing_with_it(qtbot: QtBot, workspace: Workspace) -> None:
+    workspace.scan_field.setText("0012345678905")
+    qtbot.keyClick(workspace.scan_field, "\r")
+    qtbot.waitUntil(lambda: workspace.scans.prompt is not None, timeout=10_000)
+    prompt = workspace.scans.prompt
+    assert isinstance(prompt, QMessageBox) and "Nothing was found for 0012345678905" in prompt.text()
+    (create,) = [b for b in prompt.buttons() if b.text() == NEW_LISTING_BUTTON]
+    create.click()
+    qtbot.waitUntil(lambda: len(workspace.new_editors) == 1, timeout=10_000)
+    assert workspace.new_editors[0].isVisible() and workspace.new_editors[0].upc.text() == "0012345678905"
+
+
+def test_closing_the_window_asks_about_an_unsaved_editor_first(
+    qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace
+) -> None:
+    (listing_id,) = add_listings(database, alice, 1)
+    editor = workspace.open_listing(listing_id)
+    qtbot.waitUntil(lambda: editor.record is not None, timeout=10_000)
+    editor.title.setText("Not saved yet")
+    answer_next_box("Cancel")
+    workspace.window.close()
+    assert workspace.window.isVisible() and editor.isVisible()
+
+
+def test_every_new_listing_editor_is_tracked_and_asked_about(qtbot: QtBot, workspace: Workspace) -> None:
+    first = workspace.open_listing(None)
+    second = workspace.open_listing(None)
+    assert first is not second and workspace.new_editors == [first, second]
+    first.title.setText("Typed into the first one")
+    answer_next_box("Cancel")
+    assert workspace.close_editors() is False
+    assert first.isVisible()
+
+
+def test_a_row_edited_while_scrolling_does_not_show_twice(
+    qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace
+) -> None:
+    add_listings(database, alice, PAGE_SIZE + 50)
+    view = workspace.listings
+    view.table.sortByColumn(UPDATED, Qt.SortOrder.AscendingOrder)  # oldest first: an edit jumps to the end
+    qtbot.waitUntil(lambda: workspace.model.sort_order.column == "updated_at" and not workspace.model._fetching)
+    workspace.model.reload()
+    wait_loaded(qtbot, workspace, PAGE_SIZE)
+    first_id = workspace.model.listing_id(0)
+    with database.unit_of_work(alice.id) as uow:
+        uow.listings.update(first_id, {"title": "Edited elsewhere"})
+        uow.commit()
+    workspace.model.fetchMore(workspace.model.index(-1, -1))
+    qtbot.waitUntil(lambda: not workspace.model.canFetchMore(workspace.model.index(-1, -1)), timeout=10_000)
+    ids = workspace.model.ids_of(list(range(workspace.model.rowCount())))
+    assert len(ids) == len(set(ids)) == PAGE_SIZE + 50
+
+
+def test_the_form_is_read_only_while_a_save_is_on_its_way(
+    qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace
+) -> None:
+    (listing_id,) = add_listings(database, alice, 1)
+    editor = workspace.open_listing(listing_id)
+    qtbot.waitUntil(lambda: editor.record is not None, timeout=10_000)
+    editor.title.setText("Saving this")
+    with qtbot.waitSignal(editor.saved, timeout=10_000):
+        editor.save_button.click()
+        assert not editor.fields.isEnabled() and not editor.save_button.isEnabled()
+    assert editor.fields.isEnabled() and editor.title.text() == "Saving this"
+    editor.close()
+    qtbot.waitUntil(lambda: listing_id not in workspace.editors)  # a closed editor is let go of

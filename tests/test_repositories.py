@@ -116,7 +116,7 @@ def test_listing_rules_are_checked_with_clear_messages_before_any_write(database
             uow.listings.add({"title": "x" * 91, "price": 1})
         with pytest.raises(ValidationError, match=r"above 99,999.99"):
             uow.listings.add({"title": "Car", "price": "100000"})
-        with pytest.raises(ValidationError, match="sold_price: Required when the listing is sold"):
+        with pytest.raises(ValidationError, match="Use “Mark as sold”"):
             uow.listings.update(
                 listing.id, {"status": "sold", "sold_platform": "ebay", "sold_date": datetime(2026, 1, 1)}
             )
@@ -226,6 +226,7 @@ Attempt = Callable[[UnitOfWork, AliceRows], Any]
 REFUSED: dict[str, Attempt] = {
     "listings.get": lambda u, a: u.listings.get(a.listing),
     "listings.get_by_uuid": lambda u, a: u.listings.get_by_uuid(a.listing_uuid),
+    "listings.get_for_update": lambda u, a: u.listings.get_for_update(a.listing),
     "listings.update": lambda u, a: u.listings.update(a.listing, {"price": 1}),
     "listings.delete": lambda u, a: u.listings.delete(a.listing),
     "platform_listings.add": lambda u, a: u.platform_listings.add(a.listing, "etsy"),

@@ -25,7 +25,17 @@ UNIQUE_SKU_INDEX: Final = "uq_listings_user_sku"
 UNIQUE_SKU_SQL: Final = f"CREATE UNIQUE INDEX {UNIQUE_SKU_INDEX} ON listings (user_id, sku) WHERE sku IS NOT NULL"
 
 # Keyset pagination: one index per sortable column, each ending in id so the order is total.
-KEYSET_COLUMNS: Final = ("updated_at", "created_at", "title", "price", "quantity", "status", "storage_location")
+KEYSET_COLUMNS: Final = (
+    "updated_at",
+    "created_at",
+    "title",
+    "price",
+    "cost",
+    "quantity",
+    "status",
+    "storage_location",
+    "sku",
+)
 BTREE_INDEXES: Final = (
     ("idx_listings_user_id_id", ("user_id", "id")),
     *((f"idx_listings_user_{column}", ("user_id", column, "id")) for column in KEYSET_COLUMNS),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MIN_SEARCH_CHARS = 2  # one character matches nearly everything; wait for a second
+# Trigrams need three characters: a shorter term cannot use the search index and would read every row.
+MIN_SEARCH_CHARS = 3
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, cast, func, literal, or_, select, tuple_
+from sqlalchemy import cast, func, literal, select, tuple_
 
 from reseller_desktop.db import schema
 from reseller_desktop.domain.errors import FieldError, ValidationError
@@ -85,25 +85,36 @@ class ListingPageRepository(UserScopedRepository):
     def page(
         self, listing_filter: ListingFilter, sort: Sort, after: PageKey | None = None, limit: int = 200
     ) -> tuple[list[ListingRow], PageKey | None]:
-        """Up to `limit` rows after `after`, and the key to continue from (None at the end)."""
+        """Up to `limit` rows after `after`, and the key to continue from (None at the end).
+
+        A nullable column is read in two parts, its values by an index range and its NULLs by id,
+        so no page has to read past the rows before it (an OR of both would).
+        """
         column = t.c[sort.column]
-        where = [filter_conditions(self._conn, self.user_id, listing_filter)]
-        if after is not None:
-            where.append(_after(column, sort, after))
-        if sort.descending:
-            order = [column.desc().nulls_first(), t.c.id.desc()]
-        else:
-            order = [column.asc().nulls_last(), t.c.id.asc()]
-        rows = (
-            self._conn.execute(
-                select(*_COLUMNS, column.label("sort_value")).where(*where).order_by(*order).limit(limit)
-            )
-            .mappings()
-            .all()
-        )
-        listing_rows = self._with_platforms(rows)
+        base = filter_conditions(self._conn, self.user_id, listing_filter)
+
+        def fetch(where: list[Any], order: list[Any], count: int) -> list[Any]:
+            query = select(*_COLUMNS, column.label("sort_value")).where(base, *where).order_by(*order).limit(count)
+            return list(self._conn.execute(query).mappings().all())
+
+        descending = sort.descending
+        by_value = [column.desc(), t.c.id.desc()] if descending else [column.asc(), t.c.id.asc()]
+        by_id = [t.c.id.desc()] if descending else [t.c.id.asc()]
+        in_nulls = after is not None and after.value is None
+        past_value = [_past(column, after, descending)] if after is not None and not in_nulls else []
+        past_id = [(t.c.id < after.id) if descending else (t.c.id > after.id)] if after is not None and in_nulls else []
+        if sort.column in NOT_NULL:
+            rows = fetch(past_value, by_value, limit)
+        elif not descending:  # values going up, then the NULLs
+            rows = [] if in_nulls else fetch([column.is_not(None), *past_value], by_value, limit)
+            if len(rows) < limit:
+                rows += fetch([column.is_(None), *past_id], by_id, limit - len(rows))
+        else:  # the NULLs first, then values going down
+            rows = fetch([column.is_(None), *past_id], by_id, limit) if after is None or in_nulls else []
+            if len(rows) < limit:
+                rows += fetch([column.is_not(None), *past_value], by_value, limit - len(rows))
         key = PageKey(rows[-1]["sort_value"], rows[-1]["id"]) if len(rows) == limit else None
-        return listing_rows, key
+        return self._with_platforms(rows), key
 
     def rows(self, ids: Sequence[int]) -> list[ListingRow]:
         """These listings again (a page the view let go of), in the order asked; missing ones left out."""
@@ -152,20 +163,11 @@ class ListingPageRepository(UserScopedRepository):
         return counts
 
 
-def _after(column: Any, sort: Sort, key: PageKey) -> Any:
+def _past(column: Any, key: PageKey, descending: bool) -> Any:
     # The key is bound as the column's own type: a REAL read back into Python and sent as a double
     # would compare unequal to itself, and the same page would come back for ever.
-    value = cast(literal(key.value), column.type) if key.value is not None else None
-    nullable = sort.column not in NOT_NULL
-    if not sort.descending:  # values ascending, then NULLs
-        if key.value is None:
-            return and_(column.is_(None), t.c.id > key.id)
-        later = tuple_(column, t.c.id) > tuple_(value, literal(key.id))
-        return or_(later, column.is_(None)) if nullable else later
-    # descending: NULLs first, then values descending
-    if key.value is None:
-        return or_(and_(column.is_(None), t.c.id < key.id), column.is_not(None))
-    return tuple_(column, t.c.id) < tuple_(value, literal(key.id))
+    value = tuple_(cast(literal(key.value), column.type), literal(key.id))
+    return tuple_(column, t.c.id) < value if descending else tuple_(column, t.c.id) > value
 
 
 def _cover(photos: Any) -> str | None:

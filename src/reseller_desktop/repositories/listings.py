@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, func, select, update
 from reseller_desktop.db import schema
 from reseller_desktop.domain.errors import NotFoundError, UserError
 from reseller_desktop.domain.listing_rules import check_listing
+from reseller_desktop.domain.listing_status import check_transition
 from reseller_desktop.domain.records import ListingRecord
 from reseller_desktop.domain.sku import clean_sku, new_sku
 from reseller_desktop.repositories.base import (
@@ -113,8 +114,22 @@ class ListingRepository(UserScopedRepository):
         rows = self._conn.execute(select(t).where(t.c.sku == sku, self._mine()).order_by(t.c.id)).mappings()
         return [to_record(ListingRecord, r, MONEY) for r in rows]
 
+    def get_for_update(self, listing_id: int) -> ListingRecord:
+        """The listing, locked until the transaction ends (two sales of it queue, not race)."""
+        row = (
+            self._conn.execute(select(t).where(t.c.id == listing_id, self._mine()).with_for_update()).mappings().first()
+        )
+        if row is None:
+            raise NotFoundError("listing", listing_id)
+        return to_record(ListingRecord, row, MONEY)
+
     def update(
-        self, listing_id: int, changes: Mapping[str, Any], *, expected_updated_at: datetime | None = None
+        self,
+        listing_id: int,
+        changes: Mapping[str, Any],
+        *,
+        expected_updated_at: datetime | None = None,
+        recording_sale: bool = False,
     ) -> ListingRecord:
         """Apply `changes` after checking the whole listing as it will be; lock the row meanwhile.
 
@@ -130,6 +145,8 @@ class ListingRepository(UserScopedRepository):
         before = to_record(ListingRecord, row, MONEY)
         if expected_updated_at is not None and before.updated_at != expected_updated_at:
             raise StaleListingError(before)
+        if "status" in changes and not (recording_sale and changes["status"] == "sold"):
+            check_transition(before.status, changes["status"])
         merged = {name: getattr(before, name) for name in EDITABLE} | dict(changes)
         check_listing(money_to_decimals(merged, MONEY))
         self._check_collectible(changes)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, cast, insert, literal, select, update
 
 from reseller_desktop.db import schema
 from reseller_desktop.db.database import UnitOfWork
@@ -47,7 +47,8 @@ class BulkChange:
 @dataclass(frozen=True)
 class UndoToken:
     description: str
-    before: tuple[dict[str, Any], ...] = ()  # updated rows: id and the columns as they were
+    # updated rows: id, the columns as they were, and as the change left them
+    before: tuple[dict[str, Any], ...] = ()
     deleted: tuple[dict[str, Any], ...] = ()  # deleted rows in full, with their platform rows and links
 
 
@@ -83,19 +84,22 @@ def apply_bulk(uow: UnitOfWork, ids: Sequence[int], change: BulkChange) -> BulkR
         if all(row[k] == v for k, v in values.items()):
             continue  # already so: not a change, and nothing to undo
         new_values.append({"b_id": row["id"], **{f"b_{k}": v for k, v in values.items()}})
-        before.append({"id": row["id"], **{k: row[k] for k in values}})
+        before.append({"id": row["id"], "before": {k: row[k] for k in values}, "after": values})
     found = {r["id"] for r in rows}
     skipped.extend((i, "not found (deleted elsewhere?)") for i in ids if i not in found)
     if new_values:
         columns = [k[2:] for k in new_values[0] if k != "b_id"]
+        changed_at = utc_now()
         uow.connection.execute(
             update(t)
             .where(t.c.id == bindparam("b_id"), t.c.user_id == uow.user_id)
-            .values(updated_at=utc_now(), **{c: bindparam(f"b_{c}") for c in columns}),
+            .values(updated_at=changed_at, **{c: bindparam(f"b_{c}") for c in columns}),
             new_values,
         )
+        for entry in before:  # any later edit or sale moves updated_at on: undo then leaves the row alone
+            entry["after"] = {**entry["after"], "updated_at": changed_at}
     token = UndoToken(f"{len(new_values)} listing(s) {change.describe()}", before=tuple(before))
-    _log(uow, "bulk_update_listings", change, [b["id"] for b in before])
+    _log(uow, "bulk_update_listings", change, [entry["id"] for entry in before])
     return BulkResult(len(new_values), tuple(skipped), token)
 
 
@@ -146,21 +150,35 @@ def _delete(uow: UnitOfWork, ids: list[int], change: BulkChange) -> BulkResult:
     return BulkResult(len(ids), (), token)
 
 
-def undo_bulk(uow: UnitOfWork, token: UndoToken) -> int:
-    """Put back what `token` recorded; returns how many listings were restored."""
+@dataclass(frozen=True)
+class UndoOutcome:
+    restored: int
+    changed_since: int  # left alone: changed again after the bulk change (a sale, another edit)
+
+
+def undo_bulk(uow: UnitOfWork, token: UndoToken) -> UndoOutcome:
+    """Put back what `token` recorded, where nothing changed the listing since."""
     conn = uow.connection
-    if token.before:
-        columns = [k for k in token.before[0] if k != "id"]
-        conn.execute(
+    restored = changed_since = 0
+    for entry in token.before:
+        # Only a row that still holds what the bulk change wrote goes back; a later edit or a sale
+        # of it is not clobbered.
+        unchanged = [
+            t.c[column] == cast(literal(value), t.c[column].type) if value is not None else t.c[column].is_(None)
+            for column, value in entry["after"].items()
+        ]
+        done = conn.execute(
             update(t)
-            .where(t.c.id == bindparam("b_id"), t.c.user_id == uow.user_id)
-            .values(updated_at=utc_now(), **{c: bindparam(f"b_{c}") for c in columns}),
-            [{"b_id": b["id"], **{f"b_{c}": b[c] for c in columns}} for b in token.before],
-        )
+            .where(t.c.id == entry["id"], t.c.user_id == uow.user_id, *unchanged)
+            .values(**{**entry["before"], "updated_at": utc_now()})
+            .returning(t.c.id)
+        ).first()
+        restored, changed_since = (restored + 1, changed_since) if done else (restored, changed_since + 1)
     for entry in token.deleted:
         listing = entry["listing"]
         if listing["user_id"] != uow.user_id:
-            raise ValidationError([FieldError("undo", "That change belongs to another account.")])
+            changed_since += 1
+            continue
         conn.execute(insert(t).values(**listing))
         if entry["platforms"]:
             conn.execute(insert(pl), entry["platforms"])
@@ -174,9 +192,11 @@ def undo_bulk(uow: UnitOfWork, token: UndoToken) -> int:
         if entry["notifications"]:
             notes = schema.notifications
             conn.execute(update(notes).where(notes.c.id.in_(entry["notifications"])).values(listing_id=listing["id"]))
-    restored = len(token.before) + len(token.deleted)
-    uow.activity_log.record("undo_bulk_change", "listing", None, {"undone": token.description, "count": restored})
-    return restored
+        restored += 1
+    if restored:
+        details = {"undone": token.description, "count": restored, "changed_since": changed_since}
+        uow.activity_log.record("undo_bulk_change", "listing", None, details)
+    return UndoOutcome(restored, changed_since)
 
 
 def _log(uow: UnitOfWork, action: str, change: BulkChange, ids: Sequence[int]) -> None:

@@ -42,9 +42,11 @@ def record_sale(
     if not platform:
         raise ValidationError([FieldError("sold_platform", "Choose the platform it sold on.")])
     sold_price: Decimal = parse_money(price, "sold_price")
-    listing = uow.listings.get(listing_id)
-    if listing.status not in ("active", "draft"):
-        raise ValidationError([FieldError("status", f"A {listing.status} listing cannot be sold.")])
+    listing = uow.listings.get_for_update(listing_id)
+    if listing.status != "active":
+        raise ValidationError(
+            [FieldError("status", f"A {listing.status} listing cannot be sold; only an active listing can.")]
+        )
     quantity = listing.quantity if listing.quantity is not None else 1
     if quantity <= 0:
         raise ValidationError([FieldError("quantity", "No units left to sell.")])
@@ -62,6 +64,7 @@ def record_sale(
     updated = uow.listings.update(
         listing_id,
         {"quantity": 0, "status": "sold", "sold_platform": platform, "sold_date": sold_at, "sold_price": sold_price},
+        recording_sale=True,
     )
     cancel_at = sold_at + cooldown
     cancelled: list[str] = []

@@ -122,7 +122,6 @@ class Application(QObject):
             paths=self.paths,
             settings=self.settings,
         )
-        self.window.may_close = self.workspace.close_editors
         self.ready.emit(user)
 
     def _start_failed(self, error: BaseException) -> None:

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -132,24 +133,17 @@ class ImportDialog(QDialog):
 
     def _start_preview(self) -> None:
         self.summary.setText(f"Checking {self.path.name}…")
-        factory, path, report, cancel = (
-            self.unit_of_work_factory,
-            self.path,
-            self._progress_reported.emit,
-            self._begin(),
-        )
-        self.runner.run(
-            lambda: preview_import(factory, path, report, cancel),
-            on_done=self._previewed,
-            on_error=self._failed,
-            label=f"Checking {path.name}",
-        )
+        self._run(preview_import, self._previewed, f"Checking {self.path.name}")
 
     def start_import(self) -> None:
         if self.busy or self.preview is None or self.preview.has_errors:
             return
         self.import_button.setEnabled(False)
         self.summary.setText(f"Importing {self.path.name}…")
+        self._run(import_listings, self._imported, f"Importing {self.path.name}")
+
+    def _run(self, work: Callable[..., Any], on_done: Callable[[Any], None], label: str) -> None:
+        """Run a preview or an import of this file on the runner, with progress and a cancel flag."""
         factory, path, report, cancel = (
             self.unit_of_work_factory,
             self.path,
@@ -157,10 +151,7 @@ class ImportDialog(QDialog):
             self._begin(),
         )
         self.runner.run(
-            lambda: import_listings(factory, path, report, cancel),
-            on_done=self._imported,
-            on_error=self._failed,
-            label=f"Importing {path.name}",
+            lambda: work(factory, path, report, cancel), on_done=on_done, on_error=self._failed, label=label
         )
 
     def _begin(self) -> threading.Event:

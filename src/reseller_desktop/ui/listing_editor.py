@@ -59,6 +59,7 @@ def upc_error(text: str) -> str | None:
 
 class ListingEditor(QDialog):
     saved = Signal(object)  # ListingRecord, after every successful save or sale
+    closed = Signal()  # the seller closed it (after any question about unsaved changes)
 
     def __init__(
         self,
@@ -80,6 +81,7 @@ class ListingEditor(QDialog):
         self._attribute_edits: dict[str, QLineEdit] = {}
         self._kept_attributes: dict[str, Any] = {}
         self.photo_strip = photo_strip
+        self._busy = False
         self._build()
         self.setWindowTitle("New listing" if listing_id is None else "Edit listing")
         self.resize(760, 720)
@@ -163,12 +165,18 @@ class ListingEditor(QDialog):
         buttons.addWidget(self.message, 1)
         for button in (self.sold_button, self.save_button, close_button):
             buttons.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.attributes_box)
+        # Everything the seller can type in; read-only while a save is on its way, so nothing typed
+        # meanwhile is overwritten by the saved listing coming back.
+        self.fields = QWidget()
+        fields_layout = QVBoxLayout(self.fields)
+        fields_layout.setContentsMargins(0, 0, 0, 0)
+        fields_layout.addLayout(form)
+        fields_layout.addWidget(self.attributes_box)
         if self.photo_strip is not None:
-            layout.addWidget(self.photo_strip)
+            fields_layout.addWidget(self.photo_strip)
             self.photo_strip.photos_changed.connect(self.validate)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.fields)
         layout.addLayout(buttons)
 
         for line in (self.title, self.price, self.cost, self.category, self.storage_location, self.sku, self.upc):
@@ -252,9 +260,9 @@ class ListingEditor(QDialog):
             widget.setVisible(field in by_field)
         self._show_profit()
         adding_photos = self.photo_strip is not None and self.photo_strip.is_busy()
-        self.save_button.setEnabled(not errors and self.is_dirty() and not adding_photos)
-        selling = self.record is not None and self.record.status in ("draft", "active")
-        self.sold_button.setEnabled(selling and not self.is_dirty())
+        self.save_button.setEnabled(not errors and self.is_dirty() and not adding_photos and not self._busy)
+        selling = self.record is not None and self.record.status == "active"
+        self.sold_button.setEnabled(selling and not self.is_dirty() and not self._busy)
         return not errors
 
     def _show_profit(self) -> None:
@@ -348,8 +356,10 @@ class ListingEditor(QDialog):
         if box.clickedButton() is reload_button:
             self._show(error.current)
         elif box.clickedButton() is keep_button:
-            # Write every field as this form has it, over the version just seen (and only that one).
-            self._submit(error.current.id, self.values(), error.current.updated_at)
+            # The fields the seller changed win; every other field stays as the other client left it.
+            # Only over the version just seen: a further change elsewhere asks again.
+            changes = {k: v for k, v in self.values().items() if self._saved_values.get(k) != v}
+            self._submit(error.current.id, changes, error.current.updated_at)
         else:
             self.validate()
 
@@ -393,6 +403,7 @@ class ListingEditor(QDialog):
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.is_dirty():
             event.accept()
+            self.closed.emit()
             return
         answer = QMessageBox.question(
             self,
@@ -406,6 +417,7 @@ class ListingEditor(QDialog):
         elif answer == QMessageBox.StandardButton.Discard:
             self._saved_values = self.values()
             event.accept()
+            self.closed.emit()
         else:
             event.ignore()
 
@@ -413,7 +425,9 @@ class ListingEditor(QDialog):
         self.close()
 
     def _set_busy(self, busy: bool, text: str) -> None:
+        self._busy = busy
         self.message.setText(text)
+        self.fields.setEnabled(not busy)
         self.save_button.setEnabled(not busy)
         self.sold_button.setEnabled(not busy)
 

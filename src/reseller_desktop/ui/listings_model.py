@@ -69,6 +69,7 @@ class ListingsModel(QAbstractTableModel):
         self.listing_filter = ListingFilter()
         self.sort_order = Sort()
         self._ids = array("q")
+        self._loaded: set[int] = set()
         self._pages: OrderedDict[int, list[ListingRow]] = OrderedDict()
         self._pages_in_flight: set[int] = set()
         self._next_key: PageKey | None = None
@@ -103,6 +104,7 @@ class ListingsModel(QAbstractTableModel):
         self._generation += 1
         self.beginResetModel()
         self._ids = array("q")
+        self._loaded = set()
         self._pages.clear()
         self._pages_in_flight.clear()
         self._next_key = None
@@ -194,13 +196,29 @@ class ListingsModel(QAbstractTableModel):
             self._refetch_page(page)
             return None
         self._pages.move_to_end(page)
-        return rows[offset] if offset < len(rows) else None
+        if offset >= len(rows):
+            self._refetch_page(page)
+            return None
+        return rows[offset]
 
     def _remember(self, page: int, rows: list[ListingRow]) -> None:
         self._pages[page] = rows
         self._pages.move_to_end(page)
         while len(self._pages) > MAX_CACHED_PAGES:
             self._pages.popitem(last=False)
+
+    def _store(self, first: int, rows: list[ListingRow]) -> None:
+        """Put newly appended rows into their pages (a fetch need not start on a page boundary)."""
+        for offset, row in enumerate(rows):
+            page, position = divmod(first + offset, PAGE_SIZE)
+            cached = self._pages.get(page)
+            if cached is None:
+                if position:  # the start of this page was let go of: it is fetched again by ids
+                    continue
+                cached = []
+                self._remember(page, cached)
+            if position == len(cached):
+                cached.append(row)
 
     def _page_arrived(self, generation: int, result: tuple[list[ListingRow], PageKey | None]) -> None:
         if generation != self._generation:
@@ -209,11 +227,14 @@ class ListingsModel(QAbstractTableModel):
         self._fetching = False
         self._next_key = key
         self._exhausted = key is None
+        # A listing edited while the view was open can move past the page cursor and come again.
+        rows = [row for row in rows if row.id not in self._loaded]
         if rows:
             first = len(self._ids)
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self._ids.extend(row.id for row in rows)
-            self._remember(first // PAGE_SIZE, rows)
+            self._loaded.update(row.id for row in rows)
+            self._store(first, rows)
             self.endInsertRows()
         self.loaded.emit()
 

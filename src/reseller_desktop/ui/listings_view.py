@@ -26,7 +26,14 @@ from reseller_desktop.domain.listing_filter import ListingFilter
 from reseller_desktop.domain.listing_status import BULK_STATUSES
 from reseller_desktop.domain.vocabulary import CONDITIONS, ITEM_TYPES, LISTING_STATUSES
 from reseller_desktop.repositories.listing_pages import format_count
-from reseller_desktop.services.listing_bulk import BulkChange, BulkResult, UndoToken, apply_bulk, undo_bulk
+from reseller_desktop.services.listing_bulk import (
+    BulkChange,
+    BulkResult,
+    UndoOutcome,
+    UndoToken,
+    apply_bulk,
+    undo_bulk,
+)
 from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.ui.bulk_dialogs import LocationDialog, PriceDialog
 from reseller_desktop.ui.import_dialog import ImportDialog, export_listings_to
@@ -83,6 +90,7 @@ class ListingsView(QWidget):
         self._new_uow = new_uow
         self.model = model
         self.last_undo: UndoToken | None = None
+        self._counts_asked = 0  # counts of an older filter that arrive late are dropped
         self._build_filters()
         self._build_table()
         self._build_actions()
@@ -219,13 +227,19 @@ class ListingsView(QWidget):
         self.model.set_filter(self.current_filter())
 
     def refresh_counts(self) -> None:
-        listing_filter, new_uow = self.model.listing_filter, self._new_uow
+        self._counts_asked += 1
+        asked, listing_filter, new_uow = self._counts_asked, self.model.listing_filter, self._new_uow
 
         def count() -> dict[str, int]:
             with new_uow() as uow:
                 return uow.listing_pages.status_counts(listing_filter)
 
-        self._runner.run(count, on_done=self._show_counts, on_error=self.show_offline, label="Counting listings")
+        self._runner.run(
+            count,
+            on_done=lambda counts: self._show_counts(counts) if asked == self._counts_asked else None,
+            on_error=self.show_offline,
+            label="Counting listings",
+        )
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         total = sum(counts.values())
@@ -300,18 +314,21 @@ class ListingsView(QWidget):
         if token is None:
             return
 
-        def work() -> int:
+        def work() -> UndoOutcome:
             with new_uow() as uow:
-                restored = undo_bulk(uow, token)
+                outcome = undo_bulk(uow, token)
                 uow.commit()
-                return restored
+                return outcome
 
         self.undo_button.setEnabled(False)
         self._runner.run(work, on_done=self._undone, on_error=self._action_failed, label="Undoing")
 
-    def _undone(self, restored: int) -> None:
+    def _undone(self, outcome: UndoOutcome) -> None:
         self.last_undo = None
-        self.message.setText(f"Undone: {restored} listing(s) restored.")
+        text = f"Undone: {outcome.restored} listing(s) restored."
+        if outcome.changed_since:
+            text += f" {outcome.changed_since} changed again since (a sale or another edit) and were left as they are."
+        self.message.setText(text)
         self.model.reload()
 
     def _action_failed(self, error: BaseException) -> None:

@@ -48,7 +48,9 @@ class Workspace(QObject):
         self.listings.open_listing.connect(self.open_listing)
         self.listings.new_listing.connect(lambda: self.open_listing(None))
         window.set_page(0, self.listings)
-        self.editors: dict[int | None, ListingEditor] = {}
+        self.editors: dict[int, ListingEditor] = {}
+        self.new_editors: list[ListingEditor] = []
+        window.may_close = self.close_editors
 
         self.scan_field = ScanField()
         self.scan_field.setMaximumWidth(360)
@@ -72,8 +74,9 @@ class Workspace(QObject):
         return self.database.unit_of_work(self.user.id)
 
     def open_listing(self, listing_id: int | None, upc: str = "") -> ListingEditor:
+        """The editor of that listing (one per listing), or a new editor for a new listing."""
         editor = self.editors.get(listing_id) if listing_id is not None else None
-        if editor is None or not editor.isVisible():
+        if editor is None:
             strip = PhotoStrip(self.runner, self.photos, self.thumbnails)
             editor = ListingEditor(
                 self.runner,
@@ -84,12 +87,24 @@ class Workspace(QObject):
                 photo_strip=strip,
                 parent=self.window,
             )
-            editor.saved.connect(self._listing_saved)
-            self.editors[listing_id] = editor
+            editor.saved.connect(lambda record, e=editor: self._listing_saved(e, record))
+            editor.closed.connect(lambda e=editor: self._forget(e))
+            if listing_id is None:
+                self.new_editors.append(editor)
+            else:
+                self.editors[listing_id] = editor
         editor.show()
         editor.raise_()
         editor.activateWindow()
         return editor
+
+    def all_editors(self) -> list[ListingEditor]:
+        return [*self.editors.values(), *self.new_editors]
+
+    def _forget(self, editor: ListingEditor) -> None:
+        self.editors = {k: e for k, e in self.editors.items() if e is not editor}
+        self.new_editors = [e for e in self.new_editors if e is not editor]
+        editor.deleteLater()
 
     def open_hit(self, hit: ScanHit) -> None:
         if hit.kind == HitKind.LISTING:
@@ -98,10 +113,10 @@ class Workspace(QObject):
             # Cards and storage get their own views with the next issues; until then, say what it is.
             self.window.statusBar().showMessage(f"Scanned {hit.kind}: {hit.title} {hit.detail}".strip(), 8000)
 
-    def _listing_saved(self, record: ListingRecord) -> None:
-        editor = self.sender()
-        if isinstance(editor, ListingEditor) and None in self.editors and self.editors[None] is editor:
-            self.editors[record.id] = self.editors.pop(None)  # a new listing now has its id
+    def _listing_saved(self, editor: ListingEditor, record: ListingRecord) -> None:
+        if editor in self.new_editors:  # a new listing now has its id
+            self.new_editors.remove(editor)
+            self.editors[record.id] = editor
             self.model.reload()
         else:
             self.model.refresh_rows([record.id])
@@ -114,7 +129,7 @@ class Workspace(QObject):
 
     def close_editors(self) -> bool:
         """Ask every open editor to close (each asks about unsaved changes); False if one stays."""
-        for editor in list(self.editors.values()):  # noqa: SIM110 - close() asks the user; stop at a "no"
+        for editor in self.all_editors():  # noqa: SIM110 - close() asks the user; stop at a "no"
             if editor.isVisible() and not editor.close():
                 return False
         return True
