@@ -363,13 +363,15 @@ def test_price_location_and_delete_dialogs_change_the_selection(
     with database.connect() as conn:
         assert sorted(conn.scalars(text("SELECT price FROM listings"))) == pytest.approx([2.19, 3.29, 4.39, 5.49])
 
+    wait_loaded(qtbot, workspace, 4)  # the change reloads the table: select again once it is back
     view.table.selectAll()
     view.location_button.click()
     location = view.findChild(LocationDialog)
     location.location.setText("Shelf-9")
     location.accept()
-    qtbot.waitUntil(lambda: "storage location set to Shelf-9" in view.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: view.message.text() == "4 listing(s) storage location set to Shelf-9.", timeout=10_000)
 
+    wait_loaded(qtbot, workspace, 4)
     view.table.selectAll()
     answer_next_box("No")
     view.delete_button.click()
