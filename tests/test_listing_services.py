@@ -315,3 +315,10 @@ def test_status_rules_hold_for_every_write_not_only_the_editor(
             uow.listings.update(cross_listed, {"status": "active"})
         with pytest.raises(ValidationError, match="Mark as sold"):
             uow.listings.update(draft.id, {"status": "sold"})
+
+
+def test_the_platform_filter_finds_listings_on_that_platform(
+    database: Database, alice: UserRecord, cross_listed: int, stock: list[int]
+) -> None:
+    assert all_pages(database, alice, Sort("id", False), ListingFilter(platform="poshmark")) == [cross_listed]
+    assert all_pages(database, alice, Sort("id", False), ListingFilter(platform="whatnot")) == []

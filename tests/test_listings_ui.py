@@ -466,3 +466,26 @@ def test_the_form_is_read_only_while_a_save_is_on_its_way(
     assert editor.fields.isEnabled() and editor.title.text() == "Saving this"
     editor.close()
     qtbot.waitUntil(lambda: listing_id not in workspace.editors)  # a closed editor is let go of
+
+
+def test_photos_added_in_the_editor_are_saved_with_the_listing_cover_first(
+    qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    files = []
+    for name, colour in (("front.jpg", "red"), ("back.jpg", "blue")):
+        Image.new("RGB", (64, 48), colour).save(tmp_path / name)
+        files.append(tmp_path / name)
+    (tmp_path / "notes.txt").write_text("not a picture")
+    (listing_id,) = add_listings(database, alice, 1)
+    editor = workspace.open_listing(listing_id)
+    qtbot.waitUntil(lambda: editor.record is not None, timeout=10_000)
+    editor.photo_strip.add_files([*files, tmp_path / "notes.txt"])
+    qtbot.waitUntil(lambda: len(editor.photo_strip.photos()) == 2 and editor.save_button.isEnabled(), timeout=10_000)
+    assert any("notes.txt" in message for message in editor.photo_strip.refused_messages())
+    with qtbot.waitSignal(editor.saved, timeout=10_000) as saved:
+        editor.save_button.click()
+    photos = saved.args[0].photos
+    assert len(photos) == 2 and all(uri.startswith("photos/sha256/") for uri in photos)
+    assert workspace.photos.path_of(photos[0]).exists()
