@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from tests.concurrency import run_together
 from tests.conftest import PgServer
 from werkzeug.security import generate_password_hash
 
@@ -128,23 +129,8 @@ def test_a_bad_database_url_says_how_to_write_one(tmp_path: Path) -> None:
 
 
 def test_two_clients_starting_on_a_fresh_database_make_one_profile(database: Database) -> None:
-    import threading
-
-    results: list[object] = []
-    barrier = threading.Barrier(2)
-
-    def start() -> None:
-        barrier.wait()
-        try:
-            results.append(local_profile(database).id)
-        except BaseException as exc:
-            results.append(exc)
-
-    threads = [threading.Thread(target=start) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(set(results)) == 1, results
+    profiles: list[object] = []
+    assert run_together(lambda _n: profiles.append(local_profile(database).id)) == []
+    assert len(set(profiles)) == 1
     with database.users() as users:
         assert users.count() == 1

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
+from tests.concurrency import run_together
 
 from reseller_desktop.db.database import Database
 from reseller_desktop.domain.errors import ValidationError
@@ -276,28 +277,16 @@ def test_undo_leaves_alone_what_changed_since_the_bulk_change(
 def test_two_sales_of_the_last_units_at_once_are_both_counted(
     database: Database, alice: UserRecord, cross_listed: int
 ) -> None:
-    import threading
-
     with database.unit_of_work(alice.id) as uow:
         uow.listings.update(cross_listed, {"quantity": 2})
         uow.commit()
-    barrier, errors = threading.Barrier(2), []
 
-    def sell() -> None:
-        barrier.wait()
-        try:
-            with database.unit_of_work(alice.id) as uow:
-                record_sale(uow, cross_listed, platform="etsy", price=170, sold_at=SOLD_AT)
-                uow.commit()
-        except BaseException as exc:
-            errors.append(exc)
+    def sell(_client: int) -> None:
+        with database.unit_of_work(alice.id) as uow:
+            record_sale(uow, cross_listed, platform="etsy", price=170, sold_at=SOLD_AT)
+            uow.commit()
 
-    threads = [threading.Thread(target=sell) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_together(sell) == []
     with database.unit_of_work(alice.id) as uow:
         listing = uow.listings.get(cross_listed)
     assert (listing.quantity, listing.status) == (0, "sold")

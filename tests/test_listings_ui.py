@@ -67,6 +67,13 @@ def workspace(qtbot: QtBot, database: Database, alice: UserRecord, paths: AppPat
     window.deleteLater()
 
 
+def open_loaded(qtbot: QtBot, space: Workspace, listing_id: int) -> ListingEditor:
+    """The editor of a listing, once the listing has arrived from the database."""
+    editor = space.open_listing(listing_id)
+    qtbot.waitUntil(lambda: editor.record is not None, timeout=10_000)
+    return editor
+
+
 def wait_loaded(qtbot: QtBot, space: Workspace, rows: int) -> None:
     qtbot.waitUntil(lambda: space.model.rowCount() >= rows and not space.model._fetching, timeout=15_000)
 
@@ -196,8 +203,7 @@ def test_a_change_made_elsewhere_is_not_overwritten_without_asking(
     qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace
 ) -> None:
     (listing_id,) = add_listings(database, alice, 1)
-    editor = workspace.open_listing(listing_id)
-    qtbot.waitUntil(lambda: editor.record is not None, timeout=10_000)
+    editor = open_loaded(qtbot, workspace, listing_id)
     with database.engine.begin() as conn:  # the web app changes the price meanwhile
         conn.execute(text("UPDATE listings SET price = 5, updated_at = now() WHERE id = :i"), {"i": listing_id})
     editor.title.setText("My new title")
@@ -213,8 +219,7 @@ def test_closing_with_unsaved_changes_asks_and_cancel_keeps_them(
     qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace
 ) -> None:
     (listing_id,) = add_listings(database, alice, 1)
-    editor = workspace.open_listing(listing_id)
-    qtbot.waitUntil(lambda: editor.record is not None, timeout=10_000)
+    editor = open_loaded(qtbot, workspace, listing_id)
     editor.title.setText("Half-typed")
     answer_next_box("Cancel")
     editor.close()
@@ -233,8 +238,8 @@ def test_mark_as_sold_schedules_the_other_platforms_and_shows_profit(
         for platform in ("ebay", "poshmark"):
             uow.platform_listings.update(uow.platform_listings.add(listing_id, platform).id, {"status": "active"})
         uow.commit()
-    editor: ListingEditor = workspace.open_listing(listing_id)
-    qtbot.waitUntil(lambda: editor.record is not None and editor.sold_button.isEnabled(), timeout=10_000)
+    editor = open_loaded(qtbot, workspace, listing_id)
+    qtbot.waitUntil(editor.sold_button.isEnabled, timeout=10_000)
     editor.sold_button.click()
     dialog = editor.findChild(SoldDialog)
     dialog.platform.setCurrentText("ebay")
@@ -416,8 +421,7 @@ def test_closing_the_window_asks_about_an_unsaved_editor_first(
     qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace
 ) -> None:
     (listing_id,) = add_listings(database, alice, 1)
-    editor = workspace.open_listing(listing_id)
-    qtbot.waitUntil(lambda: editor.record is not None, timeout=10_000)
+    editor = open_loaded(qtbot, workspace, listing_id)
     editor.title.setText("Not saved yet")
     answer_next_box("Cancel")
     workspace.window.close()
@@ -457,8 +461,7 @@ def test_the_form_is_read_only_while_a_save_is_on_its_way(
     qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace
 ) -> None:
     (listing_id,) = add_listings(database, alice, 1)
-    editor = workspace.open_listing(listing_id)
-    qtbot.waitUntil(lambda: editor.record is not None, timeout=10_000)
+    editor = open_loaded(qtbot, workspace, listing_id)
     editor.title.setText("Saving this")
     with qtbot.waitSignal(editor.saved, timeout=10_000):
         editor.save_button.click()
@@ -479,8 +482,7 @@ def test_photos_added_in_the_editor_are_saved_with_the_listing_cover_first(
         files.append(tmp_path / name)
     (tmp_path / "notes.txt").write_text("not a picture")
     (listing_id,) = add_listings(database, alice, 1)
-    editor = workspace.open_listing(listing_id)
-    qtbot.waitUntil(lambda: editor.record is not None, timeout=10_000)
+    editor = open_loaded(qtbot, workspace, listing_id)
     editor.photo_strip.add_files([*files, tmp_path / "notes.txt"])
     qtbot.waitUntil(lambda: len(editor.photo_strip.photos()) == 2 and editor.save_button.isEnabled(), timeout=10_000)
     assert any("notes.txt" in message for message in editor.photo_strip.refused_messages())

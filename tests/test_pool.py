@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, text
+from tests.concurrency import run_together
 from tests.conftest import PgServer
 
 from reseller_desktop.db.database import Database
@@ -39,40 +40,31 @@ def test_a_thousand_mixed_operations_from_four_threads_never_exceed_two_connecti
             peak["server"] = max(peak["server"], int(count))  # type: ignore[call-overload]
             time.sleep(0.005)
 
-    errors: list[BaseException] = []
-
     def worker(seed: int) -> None:
         rng = random.Random(seed)
         mine: list[int] = []
-        try:
-            for i in range(250):
-                op = rng.random()
-                with database.unit_of_work(alice.id) as uow:
-                    if op < 0.35 or not mine:
-                        listing = uow.listings.add({"title": f"Item {seed}-{i}", "price": Decimal("9.99")})
-                        mine.append(listing.id)
-                        uow.commit()
-                    elif op < 0.6:
-                        uow.listings.update(rng.choice(mine), {"price": f"{rng.randint(1, 500)}.00"})
-                        uow.commit()
-                    elif op < 0.8:
-                        uow.listings.get(rng.choice(mine))
-                    elif op < 0.9:
-                        uow.listings.count_by_status()
-                    else:
-                        # a failure inside the block: the connection must still go back
-                        with pytest.raises(ValidationError):
-                            uow.listings.update(rng.choice(mine), {"quantity": -5})
-        except BaseException as exc:
-            errors.append(exc)
+        for i in range(250):
+            op = rng.random()
+            with database.unit_of_work(alice.id) as uow:
+                if op < 0.35 or not mine:
+                    listing = uow.listings.add({"title": f"Item {seed}-{i}", "price": Decimal("9.99")})
+                    mine.append(listing.id)
+                    uow.commit()
+                elif op < 0.6:
+                    uow.listings.update(rng.choice(mine), {"price": f"{rng.randint(1, 500)}.00"})
+                    uow.commit()
+                elif op < 0.8:
+                    uow.listings.get(rng.choice(mine))
+                elif op < 0.9:
+                    uow.listings.count_by_status()
+                else:
+                    # a failure inside the block: the connection must still go back
+                    with pytest.raises(ValidationError):
+                        uow.listings.update(rng.choice(mine), {"quantity": -5})
 
     watcher = threading.Thread(target=watch_server)
     watcher.start()
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_together(worker, clients=4)
     stop.set()
     watcher.join()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from tests.concurrency import run_together
 
 from reseller_desktop import USER_AGENT
 from reseller_desktop.db.database import Database, UnitOfWork
@@ -339,30 +340,19 @@ def test_every_public_repository_method_is_covered_by_the_isolation_tests() -> N
 def test_items_moving_in_and_out_of_one_section_from_two_clients_keep_a_true_count(
     database: Database, alice: UserRecord, alice_rows: AliceRows
 ) -> None:
-    import threading
-
     with database.unit_of_work(alice.id) as uow:
         other = uow.storage.add_section(alice_rows.bin, "2").id
         uow.commit()
-    errors: list[BaseException] = []
 
     def client(n: int) -> None:
-        try:
-            for i in range(40):
-                with database.unit_of_work(alice.id) as uow:
-                    item = uow.storage.add_item({"title": f"{n}-{i}", "section_id": alice_rows.section})
-                    if i % 2:
-                        uow.storage.move_item(item.id, None, other)
-                    uow.commit()
-        except BaseException as exc:
-            errors.append(exc)
+        for i in range(40):
+            with database.unit_of_work(alice.id) as uow:
+                item = uow.storage.add_item({"title": f"{n}-{i}", "section_id": alice_rows.section})
+                if i % 2:
+                    uow.storage.move_item(item.id, None, other)
+                uow.commit()
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_together(client) == []
     with database.unit_of_work(alice.id) as uow:
         for section_id in (alice_rows.section, other):
             assert uow.storage.get_section(section_id).item_count == len(uow.storage.items_in(section_id))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -223,3 +224,20 @@ def test_test_connection_reports_the_server_or_the_reason(qtbot: QtBot, pg: PgSe
     dialog.test_button.click()
     qtbot.waitUntil(dialog.test_button.isEnabled, timeout=15_000)
     assert dialog.message.text() == "Connected: PostgreSQL 18.6."
+
+
+def test_a_result_for_a_widget_closed_meanwhile_is_dropped_not_delivered_to_it(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    runner = TaskRunner()
+    release = threading.Event()
+    owner, survivor = QLabel(), QLabel()
+    delivered: list[str] = []
+    runner.run(release.wait, on_done=lambda _: delivered.append("closed"), owner=owner)
+    runner.run(release.wait, on_done=lambda _: delivered.append("open"), owner=survivor)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(owner))
+    release.set()
+    qtbot.waitUntil(lambda: runner.active == 0)
+    assert delivered == ["open"]
+    runner.wait()

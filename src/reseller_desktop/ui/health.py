@@ -36,7 +36,9 @@ class DatabaseHealth(QObject):
             with database.connect() as conn:
                 conn.execute(text("SELECT 1"))
 
-        self._runner.run(ping, on_done=lambda _: self._report(True, ""), on_error=self._down, label="Checking")
+        self._runner.run(
+            ping, on_done=lambda _: self._report(True, ""), on_error=self._down, label="Checking", owner=self
+        )
 
     def stop(self) -> None:
         self._timer.stop()

@@ -90,7 +90,9 @@ class ListingEditor(QDialog):
             self._show(None)
         else:
             self._set_busy(True, "Loading…")
-            self._runner.run(lambda: self._load(listing_id), on_done=self._show, on_error=self._failed, label="Opening")
+            self._runner.run(
+                lambda: self._load(listing_id), on_done=self._show, on_error=self._failed, label="Opening", owner=self
+            )
 
     # ----- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -335,7 +337,7 @@ class ListingEditor(QDialog):
                 return result
 
         self._set_busy(True, "Saving…")
-        self._runner.run(work, on_done=self._saved, on_error=self._save_failed, label="Saving the listing")
+        self._runner.run(work, on_done=self._saved, on_error=self._save_failed, label="Saving the listing", owner=self)
 
     def _saved(self, record: ListingRecord) -> None:
         self._show(record)  # as stored: a SKU made for an empty field shows now
@@ -385,7 +387,7 @@ class ListingEditor(QDialog):
                 return outcome, outcome.listing
 
         self._set_busy(True, "Recording the sale…")
-        self._runner.run(work, on_done=self._sold, on_error=self._save_failed, label="Recording the sale")
+        self._runner.run(work, on_done=self._sold, on_error=self._save_failed, label="Recording the sale", owner=self)
 
     def _sold(self, result: tuple[SaleOutcome, ListingRecord]) -> None:
         outcome, record = result

@@ -148,6 +148,7 @@ class ListingsModel(QAbstractTableModel):
             on_done=lambda result: self._page_arrived(generation, result),
             on_error=lambda error: self._failed(generation, error),
             label="Loading listings",
+            owner=self,
         )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -249,6 +250,7 @@ class ListingsModel(QAbstractTableModel):
             on_done=lambda rows: self._page_refetched(generation, page, ids, rows),
             on_error=lambda error: self._failed(generation, error),
             label="Loading listings",
+            owner=self,
         )
 
     def _page_refetched(self, generation: int, page: int, ids: list[int], rows: list[ListingRow]) -> None:

@@ -239,6 +239,7 @@ class ListingsView(QWidget):
             on_done=lambda counts: self._show_counts(counts) if asked == self._counts_asked else None,
             on_error=self.show_offline,
             label="Counting listings",
+            owner=self,
         )
 
     def _show_counts(self, counts: dict[str, int]) -> None:
@@ -297,7 +298,9 @@ class ListingsView(QWidget):
                 return result
 
         self.message.setText(f"Working on {len(ids)} listing(s)…")
-        self._runner.run(work, on_done=self._bulk_done, on_error=self._action_failed, label="Changing listings")
+        self._runner.run(
+            work, on_done=self._bulk_done, on_error=self._action_failed, label="Changing listings", owner=self
+        )
 
     def _bulk_done(self, result: BulkResult) -> None:
         self.last_undo = result.undo
@@ -321,7 +324,7 @@ class ListingsView(QWidget):
                 return outcome
 
         self.undo_button.setEnabled(False)
-        self._runner.run(work, on_done=self._undone, on_error=self._action_failed, label="Undoing")
+        self._runner.run(work, on_done=self._undone, on_error=self._action_failed, label="Undoing", owner=self)
 
     def _undone(self, outcome: UndoOutcome) -> None:
         self.last_undo = None

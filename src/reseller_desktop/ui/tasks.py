@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ class _Pending:
     label: str
     on_done: Callback | None
     on_error: ErrorCallback | None
+    owner: QObject | None
+
+    def owner_gone(self) -> bool:
+        return self.owner is not None and not shiboken6.isValid(self.owner)
 
 
 class TaskRunner(QObject):
@@ -75,9 +80,15 @@ class TaskRunner(QObject):
         on_done: Callback | None = None,
         on_error: ErrorCallback | None = None,
         label: str = "Working",
+        owner: QObject | None = None,
     ) -> None:
+        """Run `work` on the pool; `on_done` or `on_error` later on the GUI thread.
+
+        With `owner` (the widget the callbacks update), a result that arrives after the owner was
+        deleted (an editor closed while saving) is dropped instead of touching a dead widget.
+        """
         job_id = next(self._ids)
-        self._pending[job_id] = _Pending(label, on_done, on_error)
+        self._pending[job_id] = _Pending(label, on_done, on_error, owner)
         self.busy_changed.emit(self.active, label)
         self._pool.start(_Job(job_id, work, self._relay))
 
@@ -89,14 +100,16 @@ class TaskRunner(QObject):
     def _finished(self, job_id: int, result: object) -> None:
         pending = self._pending.pop(job_id)
         self._announce()
-        if pending.on_done is not None:
+        if pending.on_done is not None and not pending.owner_gone():
             pending.on_done(result)
 
     @Slot(int, object)
     def _failed(self, job_id: int, error: BaseException) -> None:
         pending = self._pending.pop(job_id)
         self._announce()
-        if pending.on_error is not None:
+        if pending.owner_gone():
+            log.info("%s finished after its window closed: %s", pending.label, error)
+        elif pending.on_error is not None:
             pending.on_error(error)
         else:
             log.error("%s failed", pending.label, exc_info=error)
