@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from reseller_desktop.db.database import Database
+from reseller_desktop.db import sync_tables
 from reseller_desktop.db.desktop_additions import ADDED_COLUMNS, ADDED_INDEXES
 from reseller_desktop.db.listing_indexes import TRIGRAM_INDEX
 from reseller_desktop.db.schema import metadata
@@ -96,6 +97,8 @@ def test_columns_types_nullability_and_defaults_match_the_contract(database: Dat
     found = _columns(database, table)
     wanted = TABLES[table]
     added = {c for t, c in ADDED_COLUMNS if t == table}
+    if table == "platform_listings":
+        added |= set(sync_tables.PLATFORM_LISTING_COLUMNS)
     assert set(found) == {c.name for c in wanted.columns} | added
     for column in wanted.columns:
         data_type, nullable, default = found[column.name]

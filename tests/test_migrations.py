@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Connection, text
 from tests.conftest import PgServer
 
-from reseller_desktop.db import migrate
+from reseller_desktop.db import migrate, sync_tables
 from reseller_desktop.db.database import Database
 from reseller_desktop.db.errors import ConstraintError, SchemaTooNewError
 from reseller_desktop.db.listing_indexes import SEARCH_DOCUMENT
@@ -110,7 +110,11 @@ def test_downgrade_one_step_removes_only_that_revisions_additions(blank: Databas
         ).all()
         assert checks == []
         assert "user_id" not in columns
-        assert tables(conn) == set(metadata.tables) | OURS
+        assert tables(conn) == (set(metadata.tables) - set(sync_tables.NEW_TABLES)) | OURS
+        trigger = conn.scalar(
+            text("SELECT count(*) FROM pg_trigger WHERE tgname = :n"), {"n": sync_tables.UPDATE_TRIGGER}
+        )
+        assert trigger == 0
 
 
 def test_adopting_a_webapp_database_keeps_every_row_and_lists_rows_that_break_rules(webapp: Database) -> None:
@@ -151,6 +155,10 @@ def rows_without_added_columns(conn: Connection) -> dict[str, list[tuple[object,
     # listings gained platform_statuses (last column) and notifications gained user_id; drop them.
     current["listings"] = [r[:-1] for r in current["listings"]]
     current["notifications"] = [r[:-1] for r in current["notifications"]]
+    # platform_listings gained the sync engine's columns (migration 0004), all NULL on adoption.
+    added = len(sync_tables.PLATFORM_LISTING_COLUMNS)
+    assert all(set(r[-added:]) == {None} for r in current["platform_listings"])
+    current["platform_listings"] = [r[:-added] for r in current["platform_listings"]]
     return current
 
 

@@ -7,6 +7,8 @@ from sqlalchemy import CheckConstraint, Index, MetaData, Table, text
 from reseller_desktop.db.contract_tables import NAMING_CONVENTION, add_contract_tables
 from reseller_desktop.db.desktop_additions import CHECKS, add_desktop_columns
 from reseller_desktop.db.listing_indexes import BTREE_INDEXES, UNIQUE_SKU_INDEX
+from reseller_desktop.db.sync_tables import CHECKS as SYNC_CHECKS
+from reseller_desktop.db.sync_tables import add_sync_tables
 
 
 def build_metadata() -> MetaData:
@@ -22,6 +24,10 @@ def build_metadata() -> MetaData:
         table = platform_listings if name.startswith("idx_platform_listings") else listings
         Index(name, *(table.c[c] for c in columns))
     Index(UNIQUE_SKU_INDEX, listings.c.user_id, listings.c.sku, unique=True, postgresql_where=text("sku IS NOT NULL"))
+    # Migration 0004: the sync engine's state.
+    add_sync_tables(metadata)
+    for table, name, sql, _message in SYNC_CHECKS:
+        metadata.tables[table].append_constraint(CheckConstraint(text(sql), name=name))
     return metadata
 
 
@@ -37,3 +43,6 @@ storage_sections: Table = metadata.tables["storage_sections"]
 storage_items: Table = metadata.tables["storage_items"]
 notifications: Table = metadata.tables["notifications"]
 activity_logs: Table = metadata.tables["activity_logs"]
+marketplace_orders: Table = metadata.tables["marketplace_orders"]
+marketplace_poll_state: Table = metadata.tables["marketplace_poll_state"]
+marketplace_api_usage: Table = metadata.tables["marketplace_api_usage"]

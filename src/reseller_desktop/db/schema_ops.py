@@ -281,6 +281,23 @@ class SchemaBuilder:
         self._record("extension", "", name)
         return True
 
+    def ensure_function(self, name: str, create_sql: str) -> None:
+        """A plpgsql function of ours (no arguments), created once and recorded for the downgrade."""
+        if self.conn.scalar(text("SELECT to_regprocedure(:n) IS NOT NULL"), {"n": f"{name}()"}):
+            return
+        self.conn.execute(text(create_sql))
+        self._record("function", "", name)
+
+    def ensure_trigger(self, table: str, name: str, create_sql: str) -> None:
+        exists = self.conn.scalar(
+            text("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = :n AND tgrelid = to_regclass(:t))"),
+            {"n": name, "t": _q(table)},
+        )
+        if exists:
+            return
+        self.conn.execute(text(create_sql))
+        self._record("trigger", table, name)
+
     def ensure_check(self, table: str, name: str, sql: str, message: str) -> None:
         if self._constraint_exists(table, name):
             return
@@ -314,6 +331,8 @@ class SchemaBuilder:
                 "constraint": f"ALTER TABLE {_q(table)} DROP CONSTRAINT IF EXISTS {_q(name)}",
                 "default": f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(name)} DROP DEFAULT",
                 "extension": f"DROP EXTENSION IF EXISTS {_q(name)}",
+                "function": f"DROP FUNCTION IF EXISTS {_q(name)}()",
+                "trigger": f"DROP TRIGGER IF EXISTS {_q(name)} ON {_q(table)}",
                 "missing_unique": "",
                 "note": "",
             }[kind]
@@ -321,7 +340,7 @@ class SchemaBuilder:
                 # Another program may have built on the extension since; then it stays.
                 if self._try(statement) is not None:
                     log.warning("kept extension %s: other objects depend on it", name)
-            elif statement and (kind == "table" or self.table_exists(table)):
+            elif statement and (kind in ("table", "function") or self.table_exists(table)):
                 self.conn.execute(text(statement))
         self.conn.execute(text(f"DELETE FROM {LEDGER} WHERE revision = :r"), {"r": self.revision})
 
