@@ -11,8 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from reseller_desktop.db.database import Database
 from reseller_desktop.db import sync_tables
+from reseller_desktop.db.database import Database
 from reseller_desktop.db.desktop_additions import ADDED_COLUMNS, ADDED_INDEXES
 from reseller_desktop.db.listing_indexes import TRIGRAM_INDEX
 from reseller_desktop.db.schema import metadata

@@ -76,7 +76,7 @@ class EtsySettings:
 
     api_base: str = "https://openapi.etsy.com"
     authorize_url: str = "https://www.etsy.com/oauth/connect"
-    token_url: str = "https://api.etsy.com/v3/public/oauth/token"
+    token_url: str = "https://api.etsy.com/v3/public/oauth/token"  # noqa: S105 (an address)
     keystring: str = ""
     redirect_port: int = 8765  # the loopback redirect http://localhost:<port>/callback registered with Etsy
     shop_id: str = ""  # found on connect
