@@ -26,8 +26,8 @@ def build_metadata() -> MetaData:
     Index(UNIQUE_SKU_INDEX, listings.c.user_id, listings.c.sku, unique=True, postgresql_where=text("sku IS NOT NULL"))
     # Migration 0004: the sync engine's state.
     add_sync_tables(metadata)
-    for table, name, sql, _message in SYNC_CHECKS:
-        metadata.tables[table].append_constraint(CheckConstraint(text(sql), name=name))
+    for table_name, name, sql, _message in SYNC_CHECKS:
+        metadata.tables[table_name].append_constraint(CheckConstraint(text(sql), name=name))
     return metadata
 
 
