@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("validate", help="check again the rules existing rows broke, after fixing them")
     listings = commands.add_parser("listings", help="export and import listings as CSV, for spreadsheets and scripts")
     cli_listings.add_arguments(listings)
+    sync = commands.add_parser(
+        "sync", help="run the marketplace jobs without a window (sales, delists, listing); for an always-on machine"
+    )
+    from reseller_desktop import cli_sync
+
+    cli_sync.add_arguments(sync)
     return parser
 
 
@@ -113,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db_command(args)
         if args.command == "listings":
             return cli_listings.run(args, _password(args.user))
+        if args.command == "sync":
+            from reseller_desktop import cli_sync
+
+            return cli_sync.run(args)
         from reseller_desktop.ui import app
 
         password = _password(args.user)

@@ -12,7 +12,7 @@ from reseller_desktop.domain.errors import FieldError, ValidationError
 
 PLATFORM_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     "pending": frozenset({"active", "failed", "canceled", "pending_cancel", "sold"}),
-    "active": frozenset({"sold", "pending_cancel", "canceled", "failed"}),
+    "active": frozenset({"sold", "pending_cancel", "canceled", "failed", "pending"}),  # pending: relist
     "failed": frozenset({"pending", "active", "canceled", "pending_cancel", "sold"}),
     "pending_cancel": frozenset({"canceled", "active", "failed", "sold"}),
     "sold": frozenset({"active", "pending"}),  # a cancelled order puts the unit back

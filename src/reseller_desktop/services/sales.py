@@ -37,7 +37,10 @@ def record_sale(
     price: object,
     sold_at: datetime,
     cooldown: timedelta = timedelta(minutes=15),
+    units: int = 1,
 ) -> SaleOutcome:
+    """Record `units` sold on `platform`. Raises ValidationError, nothing written, when the listing
+    is not active or has fewer units left: the caller decides whether that is an oversell."""
     platform = platform.strip().lower()
     if not platform:
         raise ValidationError([FieldError("sold_platform", "Choose the platform it sold on.")])
@@ -48,16 +51,20 @@ def record_sale(
             [FieldError("status", f"A {listing.status} listing cannot be sold; only an active listing can.")]
         )
     quantity = listing.quantity if listing.quantity is not None else 1
-    if quantity <= 0:
-        raise ValidationError([FieldError("quantity", "No units left to sell.")])
+    if units < 1:
+        raise ValidationError([FieldError("quantity", "A sale is of one unit or more.")])
+    if quantity < units:
+        left = "No units left" if quantity <= 0 else f"Only {quantity} unit(s) left"
+        raise ValidationError([FieldError("quantity", f"{left} to sell; {units} sold.")])
     detail = {
         "platform": platform,
         "price": str(sold_price),
         "sold_at": sold_at.isoformat(),
-        "units_left": quantity - 1,
+        "units": units,
+        "units_left": quantity - units,
     }
-    if quantity > 1:
-        updated = uow.listings.update(listing_id, {"quantity": quantity - 1})
+    if quantity > units:
+        updated = uow.listings.update(listing_id, {"quantity": quantity - units})
         uow.activity_log.record("record_sale", "listing", listing_id, detail)
         return SaleOutcome(updated, sold_out=False, cancellations=(), cancel_at=None)
 

@@ -96,6 +96,8 @@ def retry_now(uow: UnitOfWork, platform_listing_id: int) -> PlatformListingRecor
         changes = {"status": "pending_cancel", "cancel_scheduled_at": utc_now()}
     elif row.status in ("failed", "pending"):
         changes = {"status": "pending"}
+    elif row.status == "active" and row.error_message:
+        changes = {"status": "pending"}  # ended on the platform (reconciliation said so): list it again
     elif row.status in ("pending_cancel", "active"):
         changes = {}
     else:

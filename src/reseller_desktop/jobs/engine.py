@@ -1,0 +1,214 @@
+"""One pass of every sync job, for the users this client serves.
+
+Order matters: sales first (a sale schedules cancellations), then due withdrawals (an item sold is
+taken down before anything else goes up), manual delist tasks, publishes, updates, and finally
+reconciliation. Each job claims its work in a short transaction, calls the platform with no
+connection held, and records the outcome in another; the whole state is in the database, so any
+number of clients (desktop or headless) can run passes side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from reseller_desktop.db.database import Database
+from reseller_desktop.domain.platforms import API_PLATFORMS, label
+from reseller_desktop.jobs.adapters import AdapterSource
+from reseller_desktop.jobs.backoff import retry_delay
+from reseller_desktop.jobs.notify import notify_once
+from reseller_desktop.jobs.reconcile import reconcile
+from reseller_desktop.jobs.row_steps import RowStepper, StepResult
+from reseller_desktop.jobs.sale_detection import SaleEffect, detect_sales, window_start
+from reseller_desktop.photos.store import PhotoStore
+from reseller_desktop.platforms.base import NotConnectedError, PlatformError
+from reseller_desktop.repositories import sync_queue
+from reseller_desktop.repositories.base import utc_now
+from reseller_desktop.settings import Settings
+
+log = logging.getLogger(__name__)
+STEPS = ("withdraw", "publish", "update")
+
+
+def client_id() -> str:
+    """Who holds a lease: readable in the database (host and process) and unique per run."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class PassReport:
+    started_at: datetime
+    steps: list[StepResult] = field(default_factory=list)
+    sales: list[SaleEffect] = field(default_factory=list)
+    tasks_raised: int = 0
+    drifts: int = 0
+    problems: list[str] = field(default_factory=list)  # what kept a job from running (not connected, ...)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.steps or self.tasks_raised or self.drifts or any(s.outcome != "seen" for s in self.sales))
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        photos: PhotoStore,
+        adapters: AdapterSource,
+        *,
+        owner: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.database, self.settings, self.adapters, self.clock = database, settings, adapters, clock
+        self.owner = owner or client_id()
+        self.stepper = RowStepper(database, photos, settings.sync, self.owner, clock)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.sync.lease_seconds)
+
+    @property
+    def cooldown(self) -> timedelta:
+        return timedelta(minutes=self.settings.cancel_cooldown_minutes)
+
+    def run_once(self, users: Sequence[UUID]) -> PassReport:
+        report = PassReport(self.clock())
+        try:
+            for user_id in users:
+                for platform in API_PLATFORMS:
+                    self._poll_orders(user_id, platform, report)
+            self._raise_manual_tasks(users, report)
+            for step in STEPS:
+                self._run_rows(step, users, report)
+            for user_id in users:
+                for platform in API_PLATFORMS:
+                    self._reconcile(user_id, platform, report)
+        finally:
+            self.adapters.close_all()
+        return report
+
+    # ----- platform rows ---------------------------------------------------------------------------
+    def _run_rows(self, step: str, users: Sequence[UUID], report: PassReport) -> None:
+        while True:
+            with self.database.connect() as conn, conn.begin():
+                rows = sync_queue.claim_rows(
+                    conn, step, users, owner=self.owner, now=self.clock(), lease=self.lease, limit=10
+                )
+            if not rows:
+                return
+            for row in rows:
+                try:
+                    adapter = self.adapters.adapter_for(row.user_id, row.platform)
+                except NotConnectedError as exc:
+                    report.steps.append(self.stepper.not_connected(row, exc))
+                    continue
+                report.steps.append(self.stepper.run(row, adapter))
+
+    def _raise_manual_tasks(self, users: Sequence[UUID], report: PassReport) -> None:
+        """Manual platforms cannot be delisted by the app: when the cooldown ends, the seller is told to."""
+        now = self.clock()
+        for user_id in users:
+            with self.database.unit_of_work(user_id) as uow:
+                # Locked with SKIP LOCKED: a second client skips these, and finds them raised afterwards.
+                for task in sync_queue.manual_tasks_due(uow.connection, [user_id], now):
+                    name = label(task["platform"])
+                    uow.notifications.add(
+                        "warning",
+                        f"Delist on {name} now: {task['title']}",
+                        f"It sold elsewhere. Take it down on {name} by hand, then tick Delisted in the Sync view.",
+                        listing_id=task["listing_id"],
+                        platform=task["platform"],
+                        data={"task": "delist", "platform_listing_id": task["id"], "sku": task["sku"]},
+                    )
+                    sync_queue.mark_task_raised(uow.connection, task["id"], now)
+                    report.tasks_raised += 1
+                uow.commit()
+
+    # ----- sale detection and reconciliation ------------------------------------------------------
+    def _claim_slot(self, user_id: UUID, platform: str, job: str) -> sync_queue.ClaimedPoll | None:
+        if not self.adapters.is_connected(user_id, platform):
+            return None
+        with self.database.connect() as conn, conn.begin():
+            return sync_queue.claim_poll(
+                conn, user_id, platform, job, owner=self.owner, now=self.clock(), lease=self.lease
+            )
+
+    def _poll_orders(self, user_id: UUID, platform: str, report: PassReport) -> None:
+        slot = self._claim_slot(user_id, platform, "orders")
+        if slot is None:
+            return
+        started = self.clock()
+        try:
+            adapter = self.adapters.adapter_for(user_id, platform)
+            report.sales.extend(
+                detect_sales(self.database, user_id, adapter, window_start(slot.polled_through, started), self.cooldown)
+            )
+        except PlatformError as exc:
+            self._slot_failed(slot, exc, report)
+            return
+        except Exception as exc:
+            log.exception("sale detection on %s failed", platform)
+            self._slot_failed(slot, exc, report)
+            return
+        next_run = started + timedelta(seconds=self.settings.sync.orders_poll_seconds)
+        with self.database.connect() as conn, conn.begin():
+            sync_queue.finish_poll(
+                conn, slot, {"polled_through": started, "next_run_at": next_run, "failures": 0, "last_error": None}
+            )
+
+    def _reconcile(self, user_id: UUID, platform: str, report: PassReport) -> None:
+        slot = self._claim_slot(user_id, platform, "reconcile")
+        if slot is None:
+            return
+        started = self.clock()
+        try:
+            adapter = self.adapters.adapter_for(user_id, platform)
+            report.drifts += len(reconcile(self.database, user_id, platform, adapter, started))
+        except Exception as exc:
+            if not isinstance(exc, PlatformError):
+                log.exception("reconciliation on %s failed", platform)
+            self._slot_failed(slot, exc, report)
+            return
+        next_run = started + timedelta(minutes=self.settings.sync.reconcile_minutes)
+        with self.database.connect() as conn, conn.begin():
+            sync_queue.finish_poll(
+                conn, slot, {"polled_through": started, "next_run_at": next_run, "failures": 0, "last_error": None}
+            )
+
+    def _slot_failed(self, slot: sync_queue.ClaimedPoll, exc: Exception, report: PassReport) -> None:
+        failures = slot.failures + 1
+        retry_after = getattr(exc, "retry_after", None)
+        wait = retry_delay(
+            failures,
+            base_seconds=self.settings.sync.backoff_base_seconds,
+            max_seconds=self.settings.sync.backoff_max_seconds,
+            retry_after=retry_after,
+        )
+        message = str(exc) if isinstance(exc, PlatformError) else f"Unexpected error ({type(exc).__name__})"
+        report.problems.append(f"{label(slot.platform)} {slot.job}: {message}")
+        with self.database.unit_of_work(slot.user_id) as uow:
+            sync_queue.finish_poll(
+                uow.connection,
+                slot,
+                {"failures": failures, "last_error": message, "next_run_at": self.clock() + wait},
+            )
+            if failures >= self.settings.sync.max_attempts or isinstance(exc, NotConnectedError):
+                what = "sales" if slot.job == "orders" else "listings"
+                notify_once(
+                    uow,
+                    "error",
+                    f"Cannot check {what} on {label(slot.platform)}",
+                    f"{message} Sales there are not being detected until this is fixed."
+                    if slot.job == "orders"
+                    else message,
+                    key=f"poll-failed:{slot.platform}:{slot.job}",
+                    platform=slot.platform,
+                )
+            uow.commit()
