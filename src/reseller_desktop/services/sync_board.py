@@ -64,7 +64,7 @@ class BoardPage:
     attention_count: int  # listings needing attention (whole account, not just this page)
     scheduled_count: int  # platform rows waiting for their cancel time
     next_after_id: int | None  # keyset cursor for the next page; None at the end
-    now: datetime  # the database clock's idea of now... the client's, when rows were read
+    now: datetime  # the client's clock when the rows were read (the countdown counts from it)
 
 
 def _attention() -> Any:
@@ -85,6 +85,7 @@ def load_board(
     search: str | None = None,
     after_id: int | None = None,
     limit: int = 200,
+    now: datetime | None = None,
 ) -> BoardPage:
     conn = uow.connection
     mine = listings.c.user_id == uow.user_id
@@ -116,7 +117,7 @@ def load_board(
     more = len(page) > limit
     page = page[:limit]
     ids = [r.id for r in page]
-    now = utc_now()
+    now = now or utc_now()
     cells: dict[int, dict[str, PlatformCell]] = {i: {} for i in ids}
     if ids:
         for r in conn.execute(select(pl).where(pl.c.listing_id.in_(ids))).mappings():
@@ -165,10 +166,10 @@ def _cell(r: Any, now: datetime) -> PlatformCell:
     task = None
     if manual and status == "pending":
         task = "post"
-    elif (
-        manual and status == "pending_cancel" and (r["cancel_scheduled_at"] is None or r["cancel_scheduled_at"] <= now)
-    ):
-        task = "delist"
+    elif manual and status == "pending_cancel":
+        scheduled = r["cancel_scheduled_at"]
+        if r["task_notified_at"] is not None or scheduled is None or scheduled <= now:
+            task = "delist"
     claimed_until = r["claimed_until"]
     in_flight = r["sync_step"] is not None and claimed_until is not None and claimed_until > now
     attention = (
