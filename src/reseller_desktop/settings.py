@@ -83,7 +83,7 @@ class EtsySettings:
     shipping_profile_id: str = ""
     taxonomy_id: str = ""  # default; a listing's attributes["etsy_taxonomy_id"] wins
     who_made: str = "someone_else"
-    when_made: str = "2020_2026"
+    when_made: str = "2020_2025"  # one of the spec's when_made values
     requests_per_second: float = 10.0
     requests_per_day: int = 10_000
 

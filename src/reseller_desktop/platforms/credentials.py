@@ -34,7 +34,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-APP_SECRET_ACCOUNT = "app-secret"
+APP_SECRET_ACCOUNT = "app-secret"  # noqa: S105 (an account name, not a secret)
 
 
 def token_service(platform: str) -> str:
