@@ -46,6 +46,7 @@ class EmptyPage(QWidget):
 
 class MainWindow(QMainWindow):
     settings_requested = Signal()
+    marketplaces_requested = Signal()
 
     def __init__(self, runner: TaskRunner) -> None:
         super().__init__()
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction("&Settings…", self.settings_requested.emit)
+        # Enabled once someone is signed in: marketplace accounts belong to a user.
+        self.marketplaces_action = file_menu.addAction("&Marketplaces…", self.marketplaces_requested.emit)
+        self.marketplaces_action.setEnabled(False)
         file_menu.addSeparator()
         file_menu.addAction("&Quit", self.close)
         help_menu = self.menuBar().addMenu("&Help")
@@ -116,6 +120,11 @@ class MainWindow(QMainWindow):
             self.pages.removeWidget(old)
             old.deleteLater()
         self.pages.setCurrentIndex(self.navigation.currentRow())
+
+    def set_badge(self, position: int, count: int) -> None:
+        """Show a count next to a page's name in the navigation ("Notifications (3)"); none at 0."""
+        title = PAGES[position][0]
+        self.navigation.item(position).setText(f"{title} ({count:,})" if count > 0 else title)
 
     def show_reachable(self, reachable: bool, reason: str) -> None:
         if reachable and self.report is not None:

@@ -1,10 +1,11 @@
 """Everything the signed-in user works with, wired together once start-up is done: the listings
-view and its editors, photos and thumbnails, barcode scanning, the database health indicator and
-the window state remembered between runs."""
+view and its editors, the sync board and the notifications, photos and thumbnails, barcode scanning,
+the database health indicator and the window state remembered between runs."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings
+from PySide6.QtWidgets import QDialog, QVBoxLayout
 
 from reseller_desktop.db.database import Database, UnitOfWork
 from reseller_desktop.domain.barcodes import HitKind, ScanHit
@@ -17,13 +18,18 @@ from reseller_desktop.ui.listing_editor import ListingEditor
 from reseller_desktop.ui.listings_model import ListingsModel
 from reseller_desktop.ui.listings_view import ROW_HEIGHT, ListingsView
 from reseller_desktop.ui.main_window import MainWindow
+from reseller_desktop.ui.notifications_view import NotificationsView
 from reseller_desktop.ui.photo_strip import PhotoStrip
 from reseller_desktop.ui.scan_dialog import ScanController
 from reseller_desktop.ui.scanner import ScanDetector, ScanField
+from reseller_desktop.ui.sync_model import SyncBoardModel
+from reseller_desktop.ui.sync_view import SyncView
 from reseller_desktop.ui.tasks import TaskRunner
 from reseller_desktop.ui.thumbnail_provider import ThumbnailProvider
 
 COVER_SIZE = ROW_HEIGHT - 4
+SYNC_PAGE, NOTIFICATIONS_PAGE = 3, 4
+MANUAL_POSTS_FOLDER = "manual-posts"  # under the data folder: photos copied for posting by hand
 
 
 class Workspace(QObject):
@@ -38,7 +44,7 @@ class Workspace(QObject):
         settings: Settings,
     ) -> None:
         super().__init__(window)
-        self.window, self.runner, self.settings = window, runner, settings
+        self.window, self.runner, self.settings, self.paths = window, runner, settings, paths
         self.database, self.user = database, user
         self.photos = PhotoStore(paths.data_dir)
         self.thumbnails = ThumbnailProvider(runner, ThumbnailCache(paths.data_dir), self)
@@ -48,6 +54,24 @@ class Workspace(QObject):
         self.listings.open_listing.connect(self.open_listing)
         self.listings.new_listing.connect(lambda: self.open_listing(None))
         window.set_page(0, self.listings)
+        self.sync_model = SyncBoardModel(runner, self.new_uow)
+        self.sync_view = SyncView(
+            runner,
+            self.new_uow,
+            self.sync_model,
+            photos=self.photos,
+            posting_folder=paths.data_dir / MANUAL_POSTS_FOLDER,
+        )
+        self.sync_view.open_listing.connect(self.open_listing)
+        self.sync_view.attention_changed.connect(lambda count: window.set_badge(SYNC_PAGE, count))
+        window.set_page(SYNC_PAGE, self.sync_view)
+        self.notifications = NotificationsView(runner, self.new_uow)
+        self.notifications.open_listing.connect(self.open_listing)
+        self.notifications.unread_changed.connect(lambda count: window.set_badge(NOTIFICATIONS_PAGE, count))
+        window.set_page(NOTIFICATIONS_PAGE, self.notifications)
+        self.marketplaces_dialog: QDialog | None = None
+        window.marketplaces_requested.connect(self.open_marketplaces)
+        window.marketplaces_action.setEnabled(True)
         self.editors: dict[int, ListingEditor] = {}
         self.new_editors: list[ListingEditor] = []
         window.may_close = self.close_editors
@@ -69,9 +93,34 @@ class Workspace(QObject):
         self.state = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         window.restore_state(self.state)
         self.listings.start(self.state)
+        self.sync_view.start()
+        self.notifications.refresh()
 
     def new_uow(self) -> UnitOfWork:
         return self.database.unit_of_work(self.user.id)
+
+    def refresh_sync_views(self) -> None:
+        """Show what a sync pass changed: the board and the notifications (and their badges)."""
+        self.sync_view.refresh()
+        self.notifications.refresh()
+
+    def open_marketplaces(self) -> QDialog:
+        """The marketplace accounts and settings, in a dialog made on first use."""
+        if self.marketplaces_dialog is None:
+            # Imported here: the page pulls in the marketplace clients, which the rest of the
+            # workspace does not need to start.
+            from reseller_desktop.ui.marketplaces_page import MarketplacesPage
+
+            dialog = QDialog(self.window)
+            dialog.setWindowTitle("Marketplaces")
+            dialog.resize(720, 560)
+            layout = QVBoxLayout(dialog)
+            layout.addWidget(MarketplacesPage(self.runner, self.database, self.user, self.settings, self.paths))
+            self.marketplaces_dialog = dialog
+        self.marketplaces_dialog.show()
+        self.marketplaces_dialog.raise_()
+        self.marketplaces_dialog.activateWindow()
+        return self.marketplaces_dialog
 
     def open_listing(self, listing_id: int | None, upc: str = "") -> ListingEditor:
         """The editor of that listing (one per listing), or a new editor for a new listing."""
@@ -121,11 +170,13 @@ class Workspace(QObject):
         else:
             self.model.refresh_rows([record.id])
         self.listings.refresh_counts()
+        self.sync_view.refresh()  # a sale or a status change moves platform rows too
 
     def _reachability_changed(self, reachable: bool, reason: str) -> None:
         self.window.show_reachable(reachable, reason)
         if reachable:
             self.model.reload()
+            self.refresh_sync_views()
 
     def close_editors(self) -> bool:
         """Ask every open editor to close (each asks about unsaved changes); False if one stays."""
