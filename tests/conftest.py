@@ -30,6 +30,7 @@ import psycopg
 import pytest
 from psycopg import sql
 from sqlalchemy.engine import URL
+from tests.fakes.fixtures import fake_ebay, fake_etsy  # noqa: F401  (fixtures)
 
 from reseller_desktop.db import migrate
 from reseller_desktop.db.database import Database

@@ -160,6 +160,23 @@ def load_board(
     )
 
 
+def row_for_listing(uow: UnitOfWork, listing_id: int, now: datetime | None = None) -> BoardRow:
+    """One listing as the board shows it, also before it is on any platform (to list it first)."""
+    listing = uow.listings.get(listing_id)
+    now = now or utc_now()
+    rows = uow.connection.execute(select(pl).where(pl.c.listing_id == listing_id)).mappings()
+    return BoardRow(
+        listing_id=listing.id,
+        title=listing.title,
+        sku=listing.sku,
+        listing_status=listing.status or "draft",
+        quantity=listing.quantity if listing.quantity is not None else 1,
+        price=str(listing.price),
+        storage_location=listing.storage_location,
+        cells={cell.platform: cell for cell in (_cell(r, now) for r in rows)},
+    )
+
+
 def _cell(r: Any, now: datetime) -> PlatformCell:
     manual = not rules_for(r["platform"]).has_api
     status = r["status"] or "pending"

@@ -122,6 +122,7 @@ class Application(QObject):
             paths=self.paths,
             settings=self.settings,
         )
+        self.workspace.start_sync()
         self.ready.emit(user)
 
     def _start_failed(self, error: BaseException) -> None:

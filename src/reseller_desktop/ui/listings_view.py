@@ -82,6 +82,7 @@ def _combo(items: tuple[str, ...], first: str) -> QComboBox:
 class ListingsView(QWidget):
     open_listing = Signal(int)
     new_listing = Signal()
+    list_on_requested = Signal(int)  # a listing id
 
     def __init__(self, runner: TaskRunner, new_uow: UnitOfWorkFactory, model: ListingsModel) -> None:
         super().__init__()
@@ -147,6 +148,9 @@ class ListingsView(QWidget):
     def _build_actions(self) -> None:
         self.new_button = QPushButton("New listing")
         self.new_button.clicked.connect(self.new_listing.emit)
+        self.list_on_button = QPushButton("List on…")
+        self.list_on_button.setToolTip("Put the selected listing on eBay, Etsy, Poshmark and more")
+        self.list_on_button.clicked.connect(lambda: self.list_on_requested.emit(self.selected_ids()[0]))
         self.status_button = QToolButton()
         self.status_button.setText("Set status")
         self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -189,6 +193,7 @@ class ListingsView(QWidget):
         actions = QHBoxLayout()
         buttons: tuple[QWidget, ...] = (
             self.new_button,
+            self.list_on_button,
             self.status_button,
             self.price_button,
             self.location_button,
@@ -267,6 +272,7 @@ class ListingsView(QWidget):
         count = len(self.table.selectionModel().selectedRows())
         for widget in (self.status_button, self.price_button, self.location_button, self.delete_button):
             widget.setEnabled(count > 0)
+        self.list_on_button.setEnabled(count == 1)
 
     def ask_price(self) -> None:
         dialog = PriceDialog(len(self.selected_ids()), self)

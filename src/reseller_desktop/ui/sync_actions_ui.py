@@ -202,8 +202,9 @@ class SyncActions(QObject):
             self.open_listing.emit(self.row.listing_id)
 
     # ----- the listing -----------------------------------------------------------------------------
-    def ask_list_on(self) -> None:
-        row = self.row
+    def ask_list_on(self, row: BoardRow | None = None) -> None:
+        """List on more platforms: the selected row's listing, or `row` (from the listings view)."""
+        row = row or self.row
         if row is None:
             return
         dialog = ListOnDialog(row, self._parent)

@@ -129,6 +129,8 @@ class SyncBoardModel(QAbstractTableModel):
             return
         fresh = next((row for row in page.rows if row.listing_id == listing_id), None)
         if position is None:
+            if fresh is not None:  # listed for the first time: it joins the board where it belongs
+                self.refresh()
             return
         if fresh is None:
             self.beginRemoveRows(QModelIndex(), position, position)

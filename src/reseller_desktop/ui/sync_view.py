@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from reseller_desktop.domain.platforms import PLATFORMS
 from reseller_desktop.photos.store import PhotoStore
 from reseller_desktop.services.startup import describe_failure
+from reseller_desktop.services.sync_board import BoardRow, row_for_listing
 from reseller_desktop.ui.manual_post_dialog import UrlOpener
 from reseller_desktop.ui.sync_actions_ui import SyncActions
 from reseller_desktop.ui.sync_model import LISTING_STATUS, SKU, TITLE, BoardFilter, SyncBoardModel, UnitOfWorkFactory
@@ -65,6 +66,7 @@ class SyncView(QWidget):
     ) -> None:
         super().__init__()
         self.setObjectName("sync-view")
+        self.runner, self.new_uow = runner, new_uow
         self.model = model
         # Owned by the view, so it goes with it on the GUI thread: a model left to Python's cycle
         # collector could be destroyed on a worker thread, timer and all.
@@ -172,6 +174,22 @@ class SyncView(QWidget):
     def apply_filter(self) -> None:
         self._debounce.stop()
         self.model.set_filter(self.current_filter())
+
+    def list_listing(self, listing_id: int) -> None:
+        """List on platforms a listing chosen elsewhere (the listings view), also its first platform."""
+        new_uow = self.new_uow
+
+        def work() -> BoardRow:
+            with new_uow() as uow:
+                return row_for_listing(uow, listing_id)
+
+        self.runner.run(
+            work,
+            on_done=self.cell_actions.ask_list_on,
+            on_error=lambda error: self.show_message(describe_failure(error), True),
+            label="Reading the listing",
+            owner=self,
+        )
 
     @Slot()
     def refresh(self) -> None:

@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout
 from reseller_desktop.db.database import Database, UnitOfWork
 from reseller_desktop.domain.barcodes import HitKind, ScanHit
 from reseller_desktop.domain.records import ListingRecord, UserRecord
+from reseller_desktop.jobs.adapters import AdapterSource
+from reseller_desktop.jobs.engine import PassReport
 from reseller_desktop.photos.store import PhotoStore
 from reseller_desktop.photos.thumbnails import ThumbnailCache
 from reseller_desktop.settings import AppPaths, Settings
@@ -24,6 +26,7 @@ from reseller_desktop.ui.scan_dialog import ScanController
 from reseller_desktop.ui.scanner import ScanDetector, ScanField
 from reseller_desktop.ui.sync_model import SyncBoardModel
 from reseller_desktop.ui.sync_view import SyncView
+from reseller_desktop.ui.sync_worker import SyncWorker
 from reseller_desktop.ui.tasks import TaskRunner
 from reseller_desktop.ui.thumbnail_provider import ThumbnailProvider
 
@@ -63,7 +66,9 @@ class Workspace(QObject):
             posting_folder=paths.data_dir / MANUAL_POSTS_FOLDER,
         )
         self.sync_view.open_listing.connect(self.open_listing)
+        self.listings.list_on_requested.connect(self.sync_view.list_listing)
         self.sync_view.attention_changed.connect(lambda count: window.set_badge(SYNC_PAGE, count))
+        self.sync_worker: SyncWorker | None = None
         window.set_page(SYNC_PAGE, self.sync_view)
         self.notifications = NotificationsView(runner, self.new_uow)
         self.notifications.open_listing.connect(self.open_listing)
@@ -98,6 +103,21 @@ class Workspace(QObject):
 
     def new_uow(self) -> UnitOfWork:
         return self.database.unit_of_work(self.user.id)
+
+    def start_sync(self, adapters: AdapterSource | None = None) -> SyncWorker:
+        """Run the marketplace jobs in the background for this user; each pass refreshes the views."""
+        worker = SyncWorker(self.database, self.user, self.settings, self.photos, adapters=adapters, parent=self)
+        worker.pass_finished.connect(self._sync_pass_finished)
+        worker.problem.connect(lambda text: self.window.statusBar().showMessage(f"Sync: {text}", 10000))
+        self.sync_view.sync_requested.connect(worker.sync_now)
+        self.sync_worker = worker
+        worker.start()
+        return worker
+
+    def _sync_pass_finished(self, report: PassReport) -> None:
+        if report.changed:
+            self.refresh_sync_views()
+            self.model.reload()  # platform chips and sold listings in the listings view
 
     def refresh_sync_views(self) -> None:
         """Show what a sync pass changed: the board and the notifications (and their badges)."""
@@ -186,6 +206,10 @@ class Workspace(QObject):
         return True
 
     def shut_down(self) -> None:
+        if self.sync_worker is not None:
+            # The pass under way finishes its call (bounded by the HTTP timeout); its outcome is
+            # recorded, or its lease runs out and another client repeats the step safely.
+            self.sync_worker.stop(timeout=5)
         self.health.stop()
         self.detector.remove()
         self.window.save_state(self.state)
