@@ -217,3 +217,63 @@ def test_list_on_reports_each_platforms_rules_before_any_call(
     assert outcome.added == ("ebay",)
     assert "Grailed allows 60 characters" in outcome.refused["grailed"][0].message
     assert "description" in outcome.refused["etsy"][0].field
+
+
+def test_a_listing_sold_by_another_writer_still_comes_down_everywhere_after_the_cooldown(
+    database: Database, alice: UserRecord, listing: int
+) -> None:
+    queue(database, alice, listing, "ebay", "etsy", "poshmark")
+    with database.connect() as conn, conn.begin():  # as the web app would: plain SQL, no desktop code
+        conn.execute(text("UPDATE platform_listings SET status = 'active', platform_listing_id = 'x1'"))
+        conn.execute(
+            text(
+                "UPDATE listings SET status = 'sold', quantity = 0, sold_platform = 'etsy', "
+                "sold_price = 40, sold_date = :d WHERE id = :i"
+            ),
+            {"d": START, "i": listing},
+        )
+    with database.unit_of_work(alice.id) as uow:
+        rows = {r.platform: r for r in uow.platform_listings.for_listing(listing)}
+    assert rows["etsy"].status == "active"  # where it sold: the web app's business
+    for platform in ("ebay", "poshmark"):
+        assert (rows[platform].status, rows[platform].cancel_scheduled_at) == (
+            "pending_cancel",
+            START + timedelta(minutes=15),
+        )
+
+
+def test_a_listing_taken_off_sale_comes_down_at_once_and_a_never_posted_row_is_dropped(
+    database: Database, alice: UserRecord, listing: int
+) -> None:
+    queue(database, alice, listing, "ebay", "mercari")
+    with database.unit_of_work(alice.id) as uow:
+        ebay = next(r for r in uow.platform_listings.for_listing(listing) if r.platform == "ebay")
+        uow.platform_listings.update(ebay.id, {"status": "active", "platform_listing_id": "110551"})
+        uow.listings.update(listing, {"status": "canceled"})
+        uow.commit()
+        rows = {r.platform: r for r in uow.platform_listings.for_listing(listing)}
+    assert rows["ebay"].status == "pending_cancel" and rows["ebay"].cancel_scheduled_at is not None
+    assert rows["mercari"].status == "canceled"
+
+
+def test_a_listing_still_up_on_a_platform_cannot_be_deleted_alone_or_in_bulk(
+    database: Database, alice: UserRecord, listing: int, photos: PhotoStore, tmp_path: Path
+) -> None:
+    from reseller_desktop.repositories.listings import ListingStillListedError
+    from reseller_desktop.services.listing_bulk import BulkChange, apply_bulk
+
+    spare = active_listing(database, alice, [photo(photos, tmp_path)], title="Spare")
+    queue(database, alice, listing, "ebay")
+    with database.unit_of_work(alice.id) as uow:
+        (row,) = uow.platform_listings.for_listing(listing)
+        uow.platform_listings.update(row.id, {"status": "active", "platform_listing_id": "110551"})
+        uow.commit()
+    with database.unit_of_work(alice.id) as uow, pytest.raises(ListingStillListedError, match="still listed on ebay"):
+        uow.listings.delete(listing)
+    with database.unit_of_work(alice.id) as uow:
+        result = apply_bulk(uow, [listing, spare], BulkChange("delete"))
+        uow.commit()
+    assert result.changed == 1
+    assert result.skipped == ((listing, "still listed on ebay; take it down first"),)
+    with database.unit_of_work(alice.id) as uow:
+        assert uow.listings.get(listing).title

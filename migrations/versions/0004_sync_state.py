@@ -1,5 +1,6 @@
 """The sync engine's state: leases, steps and backoff on platform_listings, order lines, poll state,
-API call counts, and a trigger that asks for a platform update whenever a live listing changes.
+API call counts, a trigger that asks for a platform update whenever a live listing changes, and one
+that takes a listing down everywhere when it stops being for sale (sold: after the cooldown).
 
 Revision ID: 0004_sync_state
 Revises: 0003_listing_indexes
@@ -37,6 +38,8 @@ def upgrade() -> None:
         builder.ensure_check(table, name, sql, message)
     builder.ensure_function(sync.UPDATE_TRIGGER_FUNCTION, sync.UPDATE_TRIGGER_FUNCTION_SQL)
     builder.ensure_trigger("listings", sync.UPDATE_TRIGGER, sync.UPDATE_TRIGGER_SQL)
+    builder.ensure_function(sync.LEFT_SALE_FUNCTION, sync.LEFT_SALE_FUNCTION_SQL)
+    builder.ensure_trigger("listings", sync.LEFT_SALE_TRIGGER, sync.LEFT_SALE_TRIGGER_SQL)
 
 
 def downgrade() -> None:

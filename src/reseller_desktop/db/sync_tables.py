@@ -157,3 +157,38 @@ WHEN (
 )
 EXECUTE FUNCTION {UPDATE_TRIGGER_FUNCTION}()
 """
+
+# A listing that stops being for sale (sold, canceled, back to draft), by any client, must come down
+# everywhere: the contract's "when a listing sells, cancel_scheduled_at = sold time + 15 minutes",
+# kept by the database. The desktop's own sale path schedules its rows first (with the seller's
+# cooldown), so this finds nothing left to do then; it catches every other writer.
+LEFT_SALE_FUNCTION: Final = "reseller_desktop_listing_left_sale"
+LEFT_SALE_TRIGGER: Final = "trg_listings_left_sale"
+LEFT_SALE_FUNCTION_SQL: Final = f"""
+CREATE OR REPLACE FUNCTION {LEFT_SALE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status = 'sold' THEN
+        UPDATE platform_listings
+           SET status = 'pending_cancel',
+               cancel_scheduled_at = COALESCE(NEW.sold_date, now() AT TIME ZONE 'utc') + interval '15 minutes'
+         WHERE listing_id = NEW.id
+           AND status IN ('pending', 'active', 'failed')
+           AND platform IS DISTINCT FROM NEW.sold_platform;
+    ELSE
+        UPDATE platform_listings
+           SET status = CASE WHEN platform_listing_id IS NULL AND posted_at IS NULL
+                             THEN 'canceled' ELSE 'pending_cancel' END,
+               cancel_scheduled_at = now() AT TIME ZONE 'utc'
+         WHERE listing_id = NEW.id AND status IN ('pending', 'active', 'failed');
+    END IF;
+    RETURN NEW;
+END
+$$
+"""
+LEFT_SALE_TRIGGER_SQL: Final = f"""
+CREATE TRIGGER {LEFT_SALE_TRIGGER}
+AFTER UPDATE OF status ON listings
+FOR EACH ROW
+WHEN (OLD.status = 'active' AND NEW.status IS DISTINCT FROM 'active')
+EXECUTE FUNCTION {LEFT_SALE_FUNCTION}()
+"""

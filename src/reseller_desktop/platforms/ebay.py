@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -42,6 +42,18 @@ INVENTORY = "/sell/inventory/v1"
 FULFILLMENT = "/sell/fulfillment/v1"
 MEDIA = "/commerce/media/v1_beta"
 IDENTITY = "/commerce/identity/v1"
+
+
+def sibling_host(api_base: str, host: str) -> str:
+    """eBay serves some APIs on hosts of their own: the Media API on apim.ebay.com, Identity on
+    apiz.ebay.com (and apim./apiz.sandbox.ebay.com). Any other base (a test server) serves all."""
+    parts = urlsplit(api_base)
+    name = parts.hostname or ""
+    if name in ("api.ebay.com", "api.sandbox.ebay.com"):
+        return urlunsplit((parts.scheme, name.replace("api.", f"{host}.", 1), "", "", "")).rstrip("/")
+    return api_base.rstrip("/")
+
+
 DUPLICATE_OFFER = 25002  # "offer entity already exists" (also eBay's generic user error: check parameters)
 OFFER_UNAVAILABLE = 25713  # "This Offer is not available"
 ORDERS_PAGE = 200  # getOrders' largest page
@@ -153,7 +165,7 @@ class EbayAdapter:
         return refs
 
     def account_name(self) -> str:
-        user = self.http.json("GET", f"{IDENTITY}/user/") or {}
+        user = self.http.json("GET", f"{sibling_host(self.settings.api_base, 'apiz')}{IDENTITY}/user/") or {}
         return str(user.get("username") or "")
 
     # ----- items and offers ----------------------------------------------------------------------------
@@ -290,7 +302,7 @@ class EbayAdapter:
         # Repeating an upload after a dropped answer only leaves an unused picture on eBay's servers.
         response = self.http.request(
             "POST",
-            f"{MEDIA}/image/create_image_from_file",
+            f"{sibling_host(self.settings.api_base, 'apim')}{MEDIA}/image/create_image_from_file",
             files={"image": (file_name, data, mime)},
             idempotent=True,
         )
@@ -300,7 +312,8 @@ class EbayAdapter:
         image_id = response.headers.get("location", "").rstrip("/").rsplit("/", 1)[-1]
         if not image_id:
             raise PermanentPlatformError("ebay", "eBay accepted a photo but did not say where it is.")
-        image = self.http.json("GET", f"{MEDIA}/image/{quote(image_id, safe='')}") or {}
+        media = sibling_host(self.settings.api_base, "apim")
+        image = self.http.json("GET", f"{media}{MEDIA}/image/{quote(image_id, safe='')}") or {}
         if not image.get("imageUrl"):
             raise PermanentPlatformError("ebay", "eBay has the photo but sent no picture address for it.")
         return str(image["imageUrl"])

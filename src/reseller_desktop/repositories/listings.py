@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from reseller_desktop.db import schema
 from reseller_desktop.domain.errors import NotFoundError, UserError
@@ -59,6 +59,17 @@ class StaleListingError(UserError):
             "Reload to see the other change, or keep yours to overwrite it.",
         )
         self.current = current
+
+
+class ListingStillListedError(UserError):
+    def __init__(self, platforms: list[str]) -> None:
+        names = ", ".join(sorted(platforms))
+        super().__init__(
+            f"It is still listed on {names}.",
+            "Take it down first (Sync view → Cancel now, or Delisted for a platform you post to by hand); "
+            "once it shows canceled there it can be deleted.",
+        )
+        self.platforms = platforms
 
 
 class ListingRepository(UserScopedRepository):
@@ -167,11 +178,25 @@ class ListingRepository(UserScopedRepository):
         self._activity.record("update_listing", "listing", listing_id, {"changes": changed})
         return after
 
+    def live_platforms(self, listing_id: int) -> list[str]:
+        """Platforms where the listing is (or may be) up: deleting it here would leave it for sale there."""
+        pl = schema.platform_listings
+        up = or_(
+            pl.c.status.in_(("active", "pending_cancel")),
+            and_(pl.c.status.in_(("pending", "failed")), pl.c.platform_listing_id.is_not(None)),
+        )
+        return list(self._conn.scalars(select(pl.c.platform).where(pl.c.listing_id == listing_id, up)))
+
     def delete(self, listing_id: int) -> None:
-        """Delete the listing with its platform rows; notifications and storage items keep their history."""
+        """Delete the listing with its platform rows; notifications and storage items keep their history.
+
+        Refused while it is up on a platform: the sync could no longer take it down there."""
         owned = self._conn.scalar(select(t.c.id).where(t.c.id == listing_id, self._mine()).with_for_update())
         if owned is None:
             raise NotFoundError("listing", listing_id)
+        live = self.live_platforms(listing_id)
+        if live:
+            raise ListingStillListedError(live)
         title = self._conn.scalar(select(t.c.title).where(t.c.id == listing_id))
         self._conn.execute(delete(schema.platform_listings).where(schema.platform_listings.c.listing_id == listing_id))
         n = schema.notifications

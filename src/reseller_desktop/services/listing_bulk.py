@@ -130,6 +130,12 @@ def _new_values(row: Any, change: BulkChange) -> dict[str, Any]:
 
 def _delete(uow: UnitOfWork, ids: list[int], change: BulkChange) -> BulkResult:
     conn, items, notes = uow.connection, schema.storage_items, schema.notifications
+    skipped = [
+        (i, f"still listed on {', '.join(live)}; take it down first")
+        for i in ids
+        if (live := uow.listings.live_platforms(i))
+    ]
+    ids = [i for i in ids if i not in {s for s, _ in skipped}]
     snapshot: list[dict[str, Any]] = []
     for row in conn.execute(select(t).where(t.c.id.in_(ids), t.c.user_id == uow.user_id)).mappings():
         listing_id = row["id"]
@@ -147,7 +153,7 @@ def _delete(uow: UnitOfWork, ids: list[int], change: BulkChange) -> BulkResult:
         uow.listings.delete(listing_id)  # one place knows how a listing is unlinked and removed
     token = UndoToken(f"{len(ids)} listing(s) deleted", deleted=tuple(snapshot))
     _log(uow, "bulk_delete_listings", change, ids)
-    return BulkResult(len(ids), (), token)
+    return BulkResult(len(ids), tuple(skipped), token)
 
 
 @dataclass(frozen=True)

@@ -68,11 +68,8 @@ def record_sale(
         uow.activity_log.record("record_sale", "listing", listing_id, detail)
         return SaleOutcome(updated, sold_out=False, cancellations=(), cancel_at=None)
 
-    updated = uow.listings.update(
-        listing_id,
-        {"quantity": 0, "status": "sold", "sold_platform": platform, "sold_date": sold_at, "sold_price": sold_price},
-        recording_sale=True,
-    )
+    # The platform rows first, with the seller's cooldown: the database's own trigger on the listing
+    # (for writers that do not come this way) then finds nothing left to schedule.
     cancel_at = sold_at + cooldown
     cancelled: list[str] = []
     for row in uow.platform_listings.for_listing(listing_id):
@@ -81,5 +78,10 @@ def record_sale(
         elif row.status in LIVE_PLATFORM_STATUSES:
             uow.platform_listings.update(row.id, {"status": "pending_cancel", "cancel_scheduled_at": cancel_at})
             cancelled.append(row.platform)
+    updated = uow.listings.update(
+        listing_id,
+        {"quantity": 0, "status": "sold", "sold_platform": platform, "sold_date": sold_at, "sold_price": sold_price},
+        recording_sale=True,
+    )
     uow.activity_log.record("record_sale", "listing", listing_id, detail | {"cancel": cancelled})
     return SaleOutcome(updated, sold_out=True, cancellations=tuple(cancelled), cancel_at=cancel_at)
