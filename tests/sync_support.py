@@ -75,6 +75,8 @@ def fast_settings() -> Settings:
     settings.sync.backoff_base_seconds = 60
     settings.sync.max_attempts = 3
     settings.sync.http_timeout_seconds = 5
+    settings.sync.call_retry_base_seconds = 0.01  # in-call retries without real waits
+    settings.sync.call_max_wait_seconds = 0.05
     return settings
 
 

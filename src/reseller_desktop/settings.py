@@ -100,6 +100,10 @@ class SyncSettings:
     backoff_max_seconds: float = 3600.0
     lease_seconds: int = 300  # a client that dies mid-job frees its rows after this long
     http_timeout_seconds: float = 20.0
+    # Within one call, before the job's own backoff: quick tries for a throttled or hiccuping platform.
+    call_attempts: int = 3
+    call_retry_base_seconds: float = 0.5
+    call_max_wait_seconds: float = 30.0
 
 
 @dataclass

@@ -15,6 +15,7 @@ from reseller_desktop.domain.platforms import label
 from reseller_desktop.keyring_store import KeyringUnavailableError
 from reseller_desktop.platforms.base import NotConnectedError, PlatformAdapter, TokenStore
 from reseller_desktop.platforms.credentials import KeyringTokenStore, app_secret
+from reseller_desktop.platforms.http import RetryPolicy
 from reseller_desktop.platforms.rate_limit import RateLimiter, limiter_for
 from reseller_desktop.repositories import sync_queue
 from reseller_desktop.settings import Settings
@@ -90,16 +91,22 @@ class KeyringAdapterSource:
             ) from None
         if not secret:
             raise NotConnectedError(platform, f"The {label(platform)} app keys are not set on this computer.")
-        timeout = self.settings.sync.http_timeout_seconds
+        sync = self.settings.sync
+        timeout = sync.http_timeout_seconds
+        retry = RetryPolicy(sync.call_attempts, sync.call_retry_base_seconds, sync.call_max_wait_seconds)
         adapter: PlatformAdapter
         if platform == "ebay":
             from reseller_desktop.platforms.ebay import make_ebay
 
-            adapter = make_ebay(self.settings.ebay, secret, store, limiter=self._limiter(platform), timeout=timeout)
+            adapter = make_ebay(
+                self.settings.ebay, secret, store, limiter=self._limiter(platform), retry=retry, timeout=timeout
+            )
         elif platform == "etsy":
             from reseller_desktop.platforms.etsy import make_etsy
 
-            adapter = make_etsy(self.settings.etsy, secret, store, limiter=self._limiter(platform), timeout=timeout)
+            adapter = make_etsy(
+                self.settings.etsy, secret, store, limiter=self._limiter(platform), retry=retry, timeout=timeout
+            )
         else:
             raise NotConnectedError(platform, f"{label(platform)} has no API; it is handled by hand.")
         self._open[key] = adapter
