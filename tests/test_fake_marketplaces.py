@@ -8,64 +8,25 @@ import base64
 import hashlib
 import secrets
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from tests.fakes import FakeEbay, FakeEtsy
-
-INV = "/sell/inventory/v1"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-# ----- eBay helpers --------------------------------------------------------------------------------
-@pytest.fixture
-def ebay(fake_ebay: FakeEbay) -> Iterator[httpx.Client]:
-    token = fake_ebay.grant_tokens()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "Content-Language": "en-US"}
-    with httpx.Client(base_url=fake_ebay.base_url, headers=headers) as client:
-        yield client
-
-
-def ebay_item(quantity: int = 2) -> dict[str, Any]:
-    return {
-        "availability": {"shipToLocationAvailability": {"quantity": quantity}},
-        "condition": "USED_GOOD",
-        "product": {"title": "Blue mug", "description": "A blue mug.", "imageUrls": ["https://i.ebayimg.com/a.jpg"]},
-    }
-
-
-def ebay_offer(sku: str, **changes: Any) -> dict[str, Any]:
-    policies = {"fulfillmentPolicyId": "F1", "paymentPolicyId": "P1", "returnPolicyId": "R1"}
-    offer = {
-        "sku": sku,
-        "marketplaceId": "EBAY_US",
-        "format": "FIXED_PRICE",
-        "availableQuantity": 2,
-        "categoryId": "20625",
-        "listingPolicies": policies,
-        "merchantLocationKey": "home",
-        "pricingSummary": {"price": {"value": "12.50", "currency": "USD"}},
-    }
-    return {**offer, **changes}
-
-
-def ebay_listed(client: httpx.Client, sku: str) -> tuple[str, str]:
-    """Item + offer + publish: (offerId, listingId)."""
-    assert client.put(f"{INV}/inventory_item/{sku}", json=ebay_item()).status_code == 201
-    offer_id = client.post(f"{INV}/offer", json=ebay_offer(sku)).json()["offerId"]
-    published = client.post(f"{INV}/offer/{offer_id}/publish")
-    assert published.status_code == 200, published.text
-    return offer_id, published.json()["listingId"]
-
-
-def orders_since(client: httpx.Client, since: str) -> list[dict[str, Any]]:
-    answer = client.get(
-        "/sell/fulfillment/v1/order", params={"filter": f"lastmodifieddate:[{since}..]", "limit": "200"}
-    )
-    assert answer.status_code == 200, answer.text
-    return list(answer.json()["orders"])
+from tests.fakes.contracts import SHARED_SPECS_DIR, SPECS_DIR
+from tests.fakes.signed_in_clients import (  # noqa: F401  (ebay_client, etsy_client: fixtures)
+    DRAFT,
+    INV,
+    PNG,
+    ebay_client,
+    ebay_item,
+    ebay_listed,
+    ebay_offer,
+    etsy_active,
+    etsy_client,
+    etsy_draft,
+    orders_since,
+)
 
 
 # ----- eBay ----------------------------------------------------------------------------------------
@@ -245,41 +206,6 @@ def test_a_fake_answer_outside_the_contract_is_recorded(fake_ebay: FakeEbay, eba
     fake_ebay.validation_errors.clear()
 
 
-# ----- Etsy helpers --------------------------------------------------------------------------------
-@pytest.fixture
-def etsy(fake_etsy: FakeEtsy) -> Iterator[httpx.Client]:
-    token = fake_etsy.grant_tokens()["access_token"]
-    headers = {"x-api-key": fake_etsy.api_key, "Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=f"{fake_etsy.base_url}/v3/application", headers=headers) as client:
-        yield client
-
-
-DRAFT = {
-    "quantity": "1",
-    "title": "Blue mug",
-    "description": "A blue mug.",
-    "price": "12.50",
-    "who_made": "someone_else",
-    "when_made": "2020_2025",
-    "taxonomy_id": "1",
-}
-
-
-def etsy_draft(client: httpx.Client, shop_id: int) -> int:
-    created = client.post(f"/shops/{shop_id}/listings", data=DRAFT)
-    assert created.status_code == 201, created.text
-    return int(created.json()["listing_id"])
-
-
-def etsy_active(client: httpx.Client, shop_id: int, sku: str, quantity: int = 1) -> int:
-    listing_id = etsy_draft(client, shop_id)
-    client.post(f"/shops/{shop_id}/listings/{listing_id}/images", files={"image": ("a.png", PNG, "image/png")})
-    offering = {"price": 12.5, "quantity": quantity, "is_enabled": True, "readiness_state_id": None}
-    client.put(f"/listings/{listing_id}/inventory", json={"products": [{"sku": sku, "offerings": [offering]}]})
-    assert client.patch(f"/shops/{shop_id}/listings/{listing_id}", data={"state": "active"}).status_code == 200
-    return listing_id
-
-
 # ----- Etsy ----------------------------------------------------------------------------------------
 def test_etsy_draft_needs_an_image_to_go_active(fake_etsy: FakeEtsy, etsy: httpx.Client) -> None:
     shop = fake_etsy.shop_id
@@ -304,6 +230,28 @@ def test_etsy_draft_needs_an_image_to_go_active(fake_etsy: FakeEtsy, etsy: httpx
     assert {"x-limit-per-second", "x-remaining-this-second", "x-limit-per-day", "x-remaining-today"} <= set(
         active.headers
     )
+
+
+def test_etsy_deletes_a_listing_image_and_closes_the_rank_gap(fake_etsy: FakeEtsy, etsy: httpx.Client) -> None:
+    shop = fake_etsy.shop_id
+    listing_id = etsy_draft(etsy, shop)
+    images = f"/shops/{shop}/listings/{listing_id}/images"
+    first, second, third = (
+        etsy.post(images, files={"image": (f"{n}.png", PNG, "image/png")}).json()["listing_image_id"] for n in range(3)
+    )
+    assert etsy.delete(f"{images}/{first}").status_code == 204
+    left = etsy.get(f"/listings/{listing_id}/images").json()["results"]
+    assert [(image["listing_image_id"], image["rank"]) for image in left] == [(second, 1), (third, 2)]
+    again = etsy.delete(f"{images}/{first}")
+    assert again.status_code == 404 and str(first) in again.json()["error"]
+    assert etsy.delete(f"/shops/{shop + 1}/listings/{listing_id}/images/{second}").status_code == 403
+    unsigned = httpx.delete(
+        f"{fake_etsy.base_url}/v3/application{images}/{second}", headers={"x-api-key": fake_etsy.api_key}
+    )
+    assert unsigned.status_code == 401  # a write: the contract asks for a Bearer token
+    assert len(fake_etsy.validation_errors) == 1
+    fake_etsy.validation_errors.clear()
+    assert [image["listing_image_id"] for image in fake_etsy.images(listing_id)] == [second, third]
 
 
 def test_etsy_refuses_a_draft_missing_required_fields_and_records_it(fake_etsy: FakeEtsy, etsy: httpx.Client) -> None:
@@ -445,3 +393,11 @@ def test_ebay_inventory_items_come_in_pages_linked_by_next(ebay: httpx.Client) -
     second = ebay.get(first["next"]).json()
     assert [item["sku"] for item in second["inventoryItems"]] == ["MUG-2"]
     assert "next" not in second
+
+
+@pytest.mark.skipif(not SHARED_SPECS_DIR.exists(), reason="shared/ is not beside this checkout")
+def test_the_vendored_marketplace_contracts_are_the_shared_ones() -> None:
+    shared = sorted(p.name for p in SHARED_SPECS_DIR.iterdir())
+    assert sorted(p.name for p in SPECS_DIR.iterdir()) == shared
+    for name in shared:
+        assert (SPECS_DIR / name).read_bytes() == (SHARED_SPECS_DIR / name).read_bytes(), name

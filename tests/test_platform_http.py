@@ -6,17 +6,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from tests.fakes.platform_http_doubles import FAST, FakeClock, MemoryTokens, make_http, renewer, tokens
+from tests.fakes.scripted_server import Answer, ScriptedServer, json_answer
 
 from reseller_desktop.platforms.base import (
     NotConnectedError,
@@ -27,96 +25,12 @@ from reseller_desktop.platforms.base import (
 from reseller_desktop.platforms.http import (
     PlatformHttp,
     RequestRefused,
-    RetryPolicy,
     ebay_error_message,
-    etsy_error_message,
     parse_retry_after,
 )
-from reseller_desktop.platforms.oauth import EbayOAuth, EtsyOAuth, TokenSession, new_pkce_pair, utc_now
+from reseller_desktop.platforms.oauth import EbayOAuth, EtsyOAuth, TokenSession, new_pkce_pair
 from reseller_desktop.platforms.rate_limit import RateLimiter, limiter_for
 from reseller_desktop.settings import EbaySettings, EtsySettings
-
-FAST = RetryPolicy(attempts=3, base_seconds=0.01, max_wait_seconds=5.0)
-
-
-# ----- a scripted server --------------------------------------------------------------------------
-@dataclass
-class Answer:
-    status: int = 200
-    body: bytes = b"{}"
-    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
-    drop: bool = False  # close the connection without answering (after reading the request)
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class ScriptedServer:
-    """Answers requests from a script (first in, first out), then 200 {} when the script is empty."""
-
-    def __init__(self) -> None:
-        self.script: list[Answer] = []
-        self.seen: list[Seen] = []
-        self.clients: list[httpx.Client] = []  # closed with the server
-        self.lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _any(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with server.lock:
-                    server.seen.append(
-                        Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                    )
-                    answer = server.script.pop(0) if server.script else Answer()
-                if answer.drop:
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                self.send_response(answer.status)
-                for name, value in answer.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def then(self, *answers: Answer) -> None:
-        with self.lock:
-            self.script.extend(answers)
-
-    def client(self, timeout: float = 5.0) -> httpx.Client:
-        client = httpx.Client(timeout=timeout)
-        self.clients.append(client)
-        return client
-
-    def stop(self) -> None:
-        for client in self.clients:
-            client.close()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture
@@ -124,82 +38,7 @@ def server() -> Iterator[ScriptedServer]:
     scripted = ScriptedServer()
     yield scripted
     scripted.stop()
-
-
-def json_answer(status: int, body: str, **headers: str) -> Answer:
-    return Answer(status, body.encode(), {"Content-Type": "application/json", **headers})
-
-
-class FakeClock:
-    """monotonic time that only moves when someone sleeps: waits are recorded, never spent."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-class MemoryTokens:
-    def __init__(self, tokens: OAuthTokens | None) -> None:
-        self.tokens = tokens
-        self.saved: list[OAuthTokens] = []
-
-    def load(self) -> OAuthTokens | None:
-        return self.tokens
-
-    def save(self, tokens: OAuthTokens) -> None:
-        self.tokens = tokens
-        self.saved.append(tokens)
-
-    def clear(self) -> None:
-        self.tokens = None
-
-
-def tokens(access: str = "access-1", *, expires_in: float = 3600, refresh: str | None = "refresh-1") -> OAuthTokens:
-    return OAuthTokens(access, utc_now() + timedelta(seconds=expires_in), refresh)
-
-
-def renewer(*new_access: str) -> Any:
-    """A refresh function handing out the given access tokens in turn, counting its calls."""
-    issued = list(new_access)
-
-    def refresh(old: OAuthTokens) -> OAuthTokens:
-        refresh.calls += 1  # type: ignore[attr-defined]
-        return OAuthTokens(issued.pop(0), utc_now() + timedelta(hours=2), f"rotated-{refresh.calls}")  # type: ignore[attr-defined]
-
-    refresh.calls = 0  # type: ignore[attr-defined]
-    return refresh
-
-
-def make_http(
-    server: ScriptedServer,
-    *,
-    store: MemoryTokens | None = None,
-    refresh: Any = None,
-    clock: FakeClock | None = None,
-    retry: RetryPolicy = FAST,
-    timeout: float = 5.0,
-    platform: str = "ebay",
-) -> PlatformHttp:
-    clock = clock or FakeClock()
-    session = TokenSession(platform, store or MemoryTokens(tokens()), refresh or renewer("access-2"))
-    limiter = RateLimiter(platform, 100.0, 0, clock=clock, sleep=clock.sleep)
-    return PlatformHttp(
-        platform,
-        server.client(timeout),
-        server.base_url,
-        session=session,
-        error_message=ebay_error_message if platform == "ebay" else etsy_error_message,
-        limiter=limiter,
-        retry=retry,
-        sleep=clock.sleep,
-    )
+    assert not scripted.errors, scripted.errors
 
 
 # ----- retries ------------------------------------------------------------------------------------
