@@ -17,7 +17,7 @@ from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.jobs.adapters import KeyringAdapterSource
 from reseller_desktop.jobs.engine import SyncEngine
 from reseller_desktop.photos.store import PhotoStore
-from reseller_desktop.platforms.base import OAuthTokens
+from reseller_desktop.platforms.base import MemoryTokenStore, OAuthTokens
 from reseller_desktop.settings import Settings
 
 START = datetime(2026, 11, 22, 9, 0, 0)
@@ -32,20 +32,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-@dataclass
-class MemoryTokenStore:
-    tokens: OAuthTokens | None = None
-
-    def load(self) -> OAuthTokens | None:
-        return self.tokens
-
-    def save(self, tokens: OAuthTokens) -> None:
-        self.tokens = tokens
-
-    def clear(self) -> None:
-        self.tokens = None
 
 
 @dataclass

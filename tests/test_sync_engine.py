@@ -138,11 +138,15 @@ def test_a_second_sale_of_the_last_unit_is_an_oversell_with_both_orders_and_chan
     assert [o["order_id"] for o in warning.data["orders"]] == ["ETSY-1", "EBAY-9"]
 
 
-def test_an_order_for_an_unknown_sku_is_kept_but_changes_nothing(database: Database, alice: UserRecord) -> None:
+def test_an_order_for_an_unknown_sku_is_kept_and_reported_but_changes_nothing(
+    database: Database, alice: UserRecord
+) -> None:
     with database.unit_of_work(alice.id) as uow:
         assert apply_sale(uow, sale("X-1", sku="NOT-OURS"), COOLDOWN).outcome == "unmatched"
         uow.commit()
-        assert uow.notifications.recent() == []
+        (note,) = uow.notifications.recent()
+        assert (note.type, note.title) == ("info", "Order X-1 on Etsy matches no listing here")
+        assert "NOT-OURS" in (note.message or "")
         stored = uow.connection.execute(select(schema.marketplace_orders.c.outcome)).scalars().all()
     assert stored == ["unmatched"]
 
@@ -150,16 +154,18 @@ def test_an_order_for_an_unknown_sku_is_kept_but_changes_nothing(database: Datab
 def test_any_client_editing_a_live_listing_asks_for_a_platform_update(
     database: Database, alice: UserRecord, listing: int
 ) -> None:
-    queue(database, alice, listing, "ebay", "etsy")
+    queue(database, alice, listing, "ebay", "etsy", "mercari")
     with database.unit_of_work(alice.id) as uow:
         uow.connection.execute(text("UPDATE platform_listings SET status = 'active' WHERE platform = 'ebay'"))
+        uow.connection.execute(text("UPDATE platform_listings SET status = 'canceled' WHERE platform = 'mercari'"))
         uow.commit()
     with database.connect() as conn, conn.begin():  # as the web app would: plain SQL
         conn.execute(text("UPDATE listings SET price = 52 WHERE id = :i"), {"i": listing})
     with database.connect() as conn:
         requested = dict(conn.execute(text("SELECT platform, update_requested_at FROM platform_listings")).all())
     assert requested["ebay"] is not None
-    assert requested["etsy"] is None  # not live yet: the publish sends the new price anyway
+    assert requested["etsy"] is not None  # being published: an edit during the call must follow it
+    assert requested["mercari"] is None  # not there any more
 
 
 def test_two_clients_never_claim_the_same_row(
@@ -174,7 +180,7 @@ def test_two_clients_never_claim_the_same_row(
         while True:
             with database.connect() as conn, conn.begin():
                 rows = sync_queue.claim_rows(
-                    conn, "publish", [alice.id], owner=owner, now=START, lease=timedelta(minutes=5), limit=3
+                    conn, "publish", [(alice.id, "ebay")], owner=owner, now=START, lease=timedelta(minutes=5), limit=3
                 )
             if not rows:
                 return claimed
@@ -187,7 +193,13 @@ def test_two_clients_never_claim_the_same_row(
     assert not set(first) & set(second)
     with database.connect() as conn, conn.begin():  # a lease that ran out frees the row for the next client
         later = sync_queue.claim_rows(
-            conn, "publish", [alice.id], owner="c", now=START + timedelta(minutes=6), lease=timedelta(minutes=5)
+            conn,
+            "publish",
+            [(alice.id, "ebay")],
+            owner="c",
+            now=START + timedelta(minutes=6),
+            lease=timedelta(minutes=5),
+            limit=20,
         )
     assert len(later) == 12  # all twelve are free again
 
@@ -277,3 +289,20 @@ def test_a_listing_still_up_on_a_platform_cannot_be_deleted_alone_or_in_bulk(
     assert result.skipped == ((listing, "still listed on ebay; take it down first"),)
     with database.unit_of_work(alice.id) as uow:
         assert uow.listings.get(listing).title
+
+
+def test_a_sale_entered_by_hand_is_not_counted_again_when_the_platforms_order_arrives(
+    database: Database, alice: UserRecord, listing: int
+) -> None:
+    from reseller_desktop.services.sales import record_sale_by_hand
+
+    sku = sku_of(database, alice, listing)
+    with database.unit_of_work(alice.id) as uow:
+        uow.listings.update(listing, {"quantity": 3})
+        record_sale_by_hand(uow, listing, platform="etsy", price="48", sold_at=START, cooldown=COOLDOWN)
+        uow.commit()
+    with database.unit_of_work(alice.id) as uow:
+        assert apply_sale(uow, sale("R-77", sku=sku), COOLDOWN).outcome == "seen"  # the same sale
+        assert apply_sale(uow, sale("R-78", sku=sku), COOLDOWN).outcome == "sale"  # a new one
+        uow.commit()
+        assert uow.listings.get(listing).quantity == 1

@@ -13,6 +13,7 @@ from tests.fakes.fake_etsy import FakeEtsy
 from tests.sync_support import Clock, MemoryVault, active_listing, fast_settings, make_engine, photo
 
 from reseller_desktop.db.database import Database
+from reseller_desktop.domain.errors import UserError
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.jobs.engine import SyncEngine
 from reseller_desktop.photos.store import PhotoStore
@@ -157,7 +158,13 @@ def test_a_client_killed_between_the_platforms_answer_and_its_record_never_lists
     # calls, and it died before writing what came back.
     with database.connect() as conn, conn.begin():
         claimed = sync_queue.claim_rows(
-            conn, "publish", [alice.id], owner="crashed-client", now=clock(), lease=crashed.lease
+            conn,
+            "publish",
+            [(alice.id, "ebay"), (alice.id, "etsy")],
+            owner="crashed-client",
+            now=clock(),
+            lease=crashed.lease,
+            limit=2,
         )
     from reseller_desktop.jobs.row_steps import payload_of
 
@@ -271,3 +278,95 @@ def test_two_clients_running_the_jobs_together_cancel_each_platform_exactly_once
     assert fake_etsy.listings("active") == []
     etsy_withdrawals = [r for r in fake_etsy.requests if r.method in ("PATCH", "PUT") and b"inactive" in r.body]
     assert len(etsy_withdrawals) == 4
+
+
+def test_an_update_the_platform_refuses_fails_once_and_the_pass_goes_on_to_the_sales(
+    database: Database,
+    alice: UserRecord,
+    listing: int,
+    engine: SyncEngine,
+    clock: Clock,
+    fake_ebay: FakeEbay,
+    fake_etsy: FakeEtsy,
+) -> None:
+    list_on(database, alice, listing, "ebay", "etsy")
+    engine.run_once([alice.id])
+    fake_ebay.inject("PUT", r"/offer/", status=400, body=FakeEbay.error_body(25709, "Invalid value"), times=50)
+    with database.unit_of_work(alice.id) as uow:
+        uow.listings.update(listing, {"price": "52.00"})
+        uow.commit()
+    fake_etsy.sell(int(rows(database, alice, listing)["etsy"][1] or 0))
+    clock.advance(seconds=fast_settings().sync.orders_poll_seconds)
+    report = engine.run_once([alice.id])
+    ebay_updates = [s for s in report.steps if s.platform == "ebay" and s.step == "update"]
+    assert [s.outcome for s in ebay_updates] == ["failed"]  # once, not again and again
+    assert [s.outcome for s in report.sales] == ["sale"]
+    fake_ebay.clear_faults()
+
+
+def test_an_edit_made_while_the_update_call_is_under_way_is_sent_next(
+    database: Database,
+    alice: UserRecord,
+    listing: int,
+    engine: SyncEngine,
+    clock: Clock,
+    fake_ebay: FakeEbay,
+) -> None:
+    list_on(database, alice, listing, "ebay")
+    engine.run_once([alice.id])
+    with database.unit_of_work(alice.id) as uow:
+        uow.listings.update(listing, {"price": "50.00"})
+        uow.commit()
+    with database.connect() as conn, conn.begin():
+        (row,) = sync_queue.claim_rows(
+            conn, "update", [(alice.id, "ebay")], owner=engine.owner, now=clock(), lease=engine.lease
+        )
+    with database.unit_of_work(alice.id) as uow:  # the seller edits again while eBay is answering
+        uow.listings.update(listing, {"price": "55.00"})
+        uow.commit()
+    assert engine.stepper.run(row, engine.adapters.adapter_for(alice.id, "ebay")).outcome == "done"
+    assert fake_ebay.offer_for(sku(database, alice, listing))["pricingSummary"]["price"]["value"] == "50.00"
+    engine.run_once([alice.id])
+    assert fake_ebay.offer_for(sku(database, alice, listing))["pricingSummary"]["price"]["value"] == "55.00"
+
+
+def test_cancelling_a_row_whose_publish_may_have_reached_the_platform_withdraws_it(
+    database: Database,
+    alice: UserRecord,
+    listing: int,
+    engine: SyncEngine,
+    clock: Clock,
+    fake_ebay: FakeEbay,
+) -> None:
+    ids = list_on(database, alice, listing, "ebay")
+    fake_ebay.inject("POST", r"/publish$", drop="after")  # eBay lists it; the answer never comes
+    engine.run_once([alice.id])
+    assert fake_ebay.live_skus() == [sku(database, alice, listing)]
+    with database.unit_of_work(alice.id) as uow:
+        assert sync_actions.cancel_now(uow, ids["ebay"]).status == "pending_cancel"
+        with pytest.raises(UserError, match="cancel it there first"):
+            sync_actions.remove_platform(uow, ids["ebay"])
+        uow.commit()
+    clock.advance(hours=1)
+    engine.run_once([alice.id])
+    assert fake_ebay.live_skus() == []
+    assert rows(database, alice, listing)["ebay"][0] == "canceled"
+
+
+def test_a_client_without_the_sellers_tokens_leaves_the_work_to_one_that_has_them(
+    database: Database,
+    alice: UserRecord,
+    listing: int,
+    settings: Settings,
+    photos: PhotoStore,
+    engine: SyncEngine,
+    clock: Clock,
+    fake_ebay: FakeEbay,
+) -> None:
+    list_on(database, alice, listing, "ebay")
+    elsewhere = make_engine(database, settings, photos, MemoryVault(), clock, owner="tokenless")
+    assert elsewhere.run_once([alice.id]).steps == []
+    with database.unit_of_work(alice.id) as uow:
+        assert uow.notifications.recent() == []
+    engine.run_once([alice.id])
+    assert rows(database, alice, listing)["ebay"][0] == "active"

@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _users_by_email(database: Database, emails: Sequence[str]) -> list[UUID]:
     users = schema.users
     with database.connect() as conn:
-        found = dict(conn.execute(select(users.c.email, users.c.id).where(users.c.email.in_(emails))).tuples().all())
+        found = {e: i for e, i in conn.execute(select(users.c.email, users.c.id).where(users.c.email.in_(emails)))}
     missing = [e for e in emails if e not in found]
     if missing:
         raise UserError(

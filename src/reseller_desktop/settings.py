@@ -98,7 +98,9 @@ class SyncSettings:
     max_attempts: int = 6  # after the last, the row is failed and the seller is told
     backoff_base_seconds: float = 30.0
     backoff_max_seconds: float = 3600.0
-    lease_seconds: int = 300  # a client that dies mid-job frees its rows after this long
+    # A client that dies mid-step frees its row after this long; longer than any one step can take
+    # (an Etsy publish is ~15 calls, each with its retries), so a live client never loses its row.
+    lease_seconds: int = 900
     http_timeout_seconds: float = 20.0
     # Within one call, before the job's own backoff: quick tries for a throttled or hiccuping platform.
     call_attempts: int = 3

@@ -129,8 +129,9 @@ CHECKS: Final = (
     ),
 )
 
-# A listing edited by any client (this one or the web app) must reach every platform it is live on:
-# the database itself asks for the push, so no writer can forget to.
+# A listing edited by any client (this one or the web app) must reach every platform it is live on,
+# or being published to (an edit during the publish call): the database itself asks for the push,
+# so no writer can forget to.
 UPDATE_TRIGGER_FUNCTION: Final = "reseller_desktop_request_platform_update"
 UPDATE_TRIGGER: Final = "trg_listings_request_platform_update"
 UPDATE_TRIGGER_FUNCTION_SQL: Final = f"""
@@ -138,7 +139,7 @@ CREATE OR REPLACE FUNCTION {UPDATE_TRIGGER_FUNCTION}() RETURNS trigger LANGUAGE 
 BEGIN
     UPDATE platform_listings
        SET update_requested_at = (now() AT TIME ZONE 'utc')
-     WHERE listing_id = NEW.id AND status = 'active';
+     WHERE listing_id = NEW.id AND status IN ('active', 'pending');
     RETURN NEW;
 END
 $$

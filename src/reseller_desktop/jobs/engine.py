@@ -27,7 +27,7 @@ from reseller_desktop.jobs.reconcile import reconcile
 from reseller_desktop.jobs.row_steps import RowStepper, StepResult
 from reseller_desktop.jobs.sale_detection import SaleEffect, detect_sales, window_start
 from reseller_desktop.photos.store import PhotoStore
-from reseller_desktop.platforms.base import NotConnectedError, PlatformError
+from reseller_desktop.platforms.base import NotConnectedError, PlatformAdapter, PlatformError
 from reseller_desktop.repositories import sync_queue
 from reseller_desktop.repositories.base import utc_now
 from reseller_desktop.settings import Settings
@@ -85,8 +85,10 @@ class SyncEngine:
                 for platform in API_PLATFORMS:
                     self._poll_orders(user_id, platform, report)
             self._raise_manual_tasks(users, report)
+            # Only accounts whose tokens are on this computer: other clients do the rest.
+            accounts = [(u, p) for u in users for p in API_PLATFORMS if self.adapters.is_connected(u, p)]
             for step in STEPS:
-                self._run_rows(step, users, report)
+                self._run_rows(step, accounts, report)
             for user_id in users:
                 for platform in API_PLATFORMS:
                     self._reconcile(user_id, platform, report)
@@ -95,15 +97,19 @@ class SyncEngine:
         return report
 
     # ----- platform rows ---------------------------------------------------------------------------
-    def _run_rows(self, step: str, users: Sequence[UUID], report: PassReport) -> None:
+    def _run_rows(self, step: str, accounts: Sequence[tuple[UUID, str]], report: PassReport) -> None:
+        # One row per claim, so a lease only has to outlast one step; each row at most once a pass,
+        # so a row that fails at once cannot keep the pass from the other jobs.
+        handled: set[int] = set()
         while True:
             with self.database.connect() as conn, conn.begin():
                 rows = sync_queue.claim_rows(
-                    conn, step, users, owner=self.owner, now=self.clock(), lease=self.lease, limit=10
+                    conn, step, accounts, owner=self.owner, now=self.clock(), lease=self.lease, exclude=handled
                 )
             if not rows:
                 return
             for row in rows:
+                handled.add(row.platform_listing_id)
                 try:
                     adapter = self.adapters.adapter_for(row.user_id, row.platform)
                 except NotConnectedError as exc:
@@ -141,46 +147,49 @@ class SyncEngine:
             )
 
     def _poll_orders(self, user_id: UUID, platform: str, report: PassReport) -> None:
-        slot = self._claim_slot(user_id, platform, "orders")
-        if slot is None:
-            return
-        started = self.clock()
-        try:
-            adapter = self.adapters.adapter_for(user_id, platform)
-            report.sales.extend(
-                detect_sales(self.database, user_id, adapter, window_start(slot.polled_through, started), self.cooldown)
-            )
-        except PlatformError as exc:
-            self._slot_failed(slot, exc, report)
-            return
-        except Exception as exc:
-            log.exception("sale detection on %s failed", platform)
-            self._slot_failed(slot, exc, report)
-            return
-        next_run = started + timedelta(seconds=self.settings.sync.orders_poll_seconds)
-        with self.database.connect() as conn, conn.begin():
-            sync_queue.finish_poll(
-                conn, slot, {"polled_through": started, "next_run_at": next_run, "failures": 0, "last_error": None}
-            )
+        def work(adapter: PlatformAdapter, slot: sync_queue.ClaimedPoll, started: datetime) -> None:
+            connected = None
+            if slot.polled_through is None:  # the first poll of this account
+                with self.database.connect() as conn:
+                    connected = sync_queue.connected_at(conn, user_id, platform)
+            since = window_start(slot.polled_through, started, connected)
+            report.sales.extend(detect_sales(self.database, user_id, adapter, since, self.cooldown))
+
+        interval = timedelta(seconds=self.settings.sync.orders_poll_seconds)
+        self._run_slot(user_id, platform, "orders", interval, work=work, report=report)
 
     def _reconcile(self, user_id: UUID, platform: str, report: PassReport) -> None:
-        slot = self._claim_slot(user_id, platform, "reconcile")
+        def work(adapter: PlatformAdapter, _slot: sync_queue.ClaimedPoll, started: datetime) -> None:
+            report.drifts += len(reconcile(self.database, user_id, platform, adapter, started))
+
+        interval = timedelta(minutes=self.settings.sync.reconcile_minutes)
+        self._run_slot(user_id, platform, "reconcile", interval, work=work, report=report)
+
+    def _run_slot(
+        self,
+        user_id: UUID,
+        platform: str,
+        job: str,
+        interval: timedelta,
+        *,
+        work: Callable[[PlatformAdapter, sync_queue.ClaimedPoll, datetime], None],
+        report: PassReport,
+    ) -> None:
+        """A per-platform job (sale detection, reconciliation) when it is due and no other client has it."""
+        slot = self._claim_slot(user_id, platform, job)
         if slot is None:
             return
         started = self.clock()
         try:
-            adapter = self.adapters.adapter_for(user_id, platform)
-            report.drifts += len(reconcile(self.database, user_id, platform, adapter, started))
+            work(self.adapters.adapter_for(user_id, platform), slot, started)
         except Exception as exc:
             if not isinstance(exc, PlatformError):
-                log.exception("reconciliation on %s failed", platform)
+                log.exception("%s on %s failed", job, platform)
             self._slot_failed(slot, exc, report)
             return
-        next_run = started + timedelta(minutes=self.settings.sync.reconcile_minutes)
+        values = {"polled_through": started, "next_run_at": started + interval, "failures": 0, "last_error": None}
         with self.database.connect() as conn, conn.begin():
-            sync_queue.finish_poll(
-                conn, slot, {"polled_through": started, "next_run_at": next_run, "failures": 0, "last_error": None}
-            )
+            sync_queue.finish_poll(conn, slot, values)
 
     def _slot_failed(self, slot: sync_queue.ClaimedPoll, exc: Exception, report: PassReport) -> None:
         failures = slot.failures + 1

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from reseller_desktop.db import schema
 from reseller_desktop.db.database import Database
@@ -34,24 +34,38 @@ class Drift:
 
 
 def reconcile(database: Database, user_id: UUID, platform: str, adapter: PlatformAdapter, now: datetime) -> list[Drift]:
+    """Compare; `now` is when the platform was asked (rows written since are newer than its answer)."""
     live = {ref.listing_id for ref in adapter.live_listings() if ref.listing_id}  # the call, no connection held
     drifts: list[Drift] = []
     name = label(platform)
     with database.unit_of_work(user_id) as uow:
         rows = uow.connection.execute(
-            select(pl.c.id, pl.c.listing_id, pl.c.status, pl.c.platform_listing_id, pl.c.posted_at, listings.c.title)
+            select(
+                pl.c.id,
+                pl.c.listing_id,
+                pl.c.status,
+                pl.c.sync_step,
+                pl.c.platform_listing_id,
+                pl.c.posted_at,
+                listings.c.title,
+            )
             .join(listings, listings.c.id == pl.c.listing_id)
             .where(
                 listings.c.user_id == user_id,
                 pl.c.platform == platform,
                 pl.c.platform_listing_id.is_not(None),
                 pl.c.claimed_by.is_(None),  # a row mid-step is the step's business
+                # Written after the platform answered: the answer cannot know about it yet.
+                or_(pl.c.last_synced.is_(None), pl.c.last_synced < now),
             )
             .with_for_update(of=pl, skip_locked=True)
         ).mappings()
         for r in rows:
             ref = r["platform_listing_id"]
-            if ref in live and r["status"] in ("sold", "canceled"):
+            gone_here = r["status"] in ("sold", "canceled") or (
+                r["status"] == "failed" and r["sync_step"] == "withdraw"
+            )
+            if ref in live and gone_here:
                 drifts.append(Drift(r["id"], r["listing_id"], "live_but_gone_here"))
                 uow.connection.execute(
                     update(pl)

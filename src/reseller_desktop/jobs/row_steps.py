@@ -98,17 +98,19 @@ class RowStepper:
         try:
             if row.step == "withdraw":
                 return self._withdraw(row, adapter)
-            problems = platform_errors(row.listing, row.platform)
+            # The rules see the photos that will really be sent (files on this computer).
+            sendable = [u for u in row.listing["photos"] or [] if isinstance(u, str) and is_photo_uri(u)]
+            problems = platform_errors(row.listing | {"photos": sendable}, row.platform)
             if problems:
                 text = " ".join(p.message for p in problems)
                 raise PermanentPlatformError(row.platform, f"Not sent to {label(row.platform)}: {text}", "")
             payload = payload_of(row, self.photos)
             if row.step == "publish":
                 ref = adapter.publish(payload, _ref_of(row))
-                return self._published(row, ref)
+                return self._published(row, ref, adapter)
             previous = _ref_of(row)
             if previous is None:  # active without a platform id: publish it properly
-                return self._published(row, adapter.publish(payload, None))
+                return self._published(row, adapter.publish(payload, None), adapter)
             return self._updated(row, adapter.update(payload, previous))
         except NotConnectedError as exc:
             return self.not_connected(row, exc)
@@ -124,7 +126,7 @@ class RowStepper:
     def _uow(self, row: ClaimedRow) -> UnitOfWork:
         return self.database.unit_of_work(row.user_id)
 
-    def _published(self, row: ClaimedRow, ref: RemoteRef) -> StepResult:
+    def _published(self, row: ClaimedRow, ref: RemoteRef, adapter: PlatformAdapter) -> StepResult:
         now = self.clock()
         with self._uow(row) as uow:
             current = uow.connection.scalar(
@@ -146,12 +148,20 @@ class RowStepper:
                 # Sold elsewhere or cancelled by the seller while we were publishing: it is up now,
                 # so it comes down at once.
                 values |= {"status": "pending_cancel", "posted_at": now, "cancel_scheduled_at": now}
-            sync_queue.release(uow.connection, row.platform_listing_id, self.owner, values)
-            uow.activity_log.record(
-                "platform_published", "platform_listing", row.platform_listing_id, {"platform": row.platform}
+            recorded = sync_queue.release(
+                uow.connection, row.platform_listing_id, self.owner, values, row.update_requested_at
             )
+            if recorded:
+                uow.activity_log.record(
+                    "platform_published", "platform_listing", row.platform_listing_id, {"platform": row.platform}
+                )
             uow.commit()
-        return StepResult(row.platform_listing_id, row.platform, row.step, "done")
+        if not recorded and current is None:
+            # The row was removed while the call was under way: nothing here would ever take the
+            # listing down again, so it comes down now.
+            log.warning("platform listing %s was removed while publishing; withdrawing it", row.platform_listing_id)
+            adapter.withdraw(ref, row.listing.get("sku"))
+        return StepResult(row.platform_listing_id, row.platform, row.step, "done" if recorded else "skipped")
 
     def _updated(self, row: ClaimedRow, ref: RemoteRef) -> StepResult:
         now = self.clock()
@@ -165,7 +175,7 @@ class RowStepper:
                 "next_attempt_at": None,
                 "sync_step": None,
             }
-            sync_queue.release(uow.connection, row.platform_listing_id, self.owner, values)
+            sync_queue.release(uow.connection, row.platform_listing_id, self.owner, values, row.update_requested_at)
             uow.commit()
         return StepResult(row.platform_listing_id, row.platform, row.step, "done")
 
@@ -199,8 +209,12 @@ class RowStepper:
 
     def _transient(self, row: ClaimedRow, message: str, retry_after: float | None) -> StepResult:
         attempts = row.retry_count + 1
-        if attempts >= self.settings.max_attempts:
+        if attempts >= self.settings.max_attempts and row.step != "withdraw":
             return self._failed(row, f"{message} (gave up after {attempts} tries)")
+        if attempts >= self.settings.max_attempts:
+            # A sold item must come down: a delist is never given up, only slowed to the longest wait,
+            # and the seller is told once to end it by hand meanwhile.
+            self._tell_failed(row, f"{message} (still trying after {attempts} tries)")
         wait = retry_delay(
             attempts,
             base_seconds=self.settings.backoff_base_seconds,
@@ -214,19 +228,32 @@ class RowStepper:
         return StepResult(row.platform_listing_id, row.platform, row.step, "retry", message)
 
     def _failed(self, row: ClaimedRow, message: str) -> StepResult:
+        with self._uow(row) as uow:
+            # sync_step stays: Retry now knows a failed withdraw is still a withdraw.
+            values: dict[str, Any] = {"status": "failed", "error_message": message, "retry_count": row.retry_count + 1}
+            if row.step == "update":
+                # Still live there with the old details; the next edit asks again.
+                values = {"error_message": message, "retry_count": 0, "sync_step": None}
+            sync_queue.release(
+                uow.connection,
+                row.platform_listing_id,
+                self.owner,
+                values,
+                row.update_requested_at if row.step == "update" else None,
+            )
+            uow.commit()
+        self._tell_failed(row, message)
+        return StepResult(row.platform_listing_id, row.platform, row.step, "failed", message)
+
+    def _tell_failed(self, row: ClaimedRow, message: str) -> None:
         name, title = label(row.platform), row.listing["title"]
         if row.step == "withdraw":
             heading = f"Could not take “{title}” down on {name}"
-            advice = f"End it on {name} by hand now, or press Retry now in the Sync view."
+            advice = f"End it on {name} by hand now; the app keeps trying, and Retry now tries at once."
         else:
             heading = f"Could not {'list' if row.step == 'publish' else 'update'} “{title}” on {name}"
             advice = "Fix what it says, then press Retry now in the Sync view."
         with self._uow(row) as uow:
-            # sync_step stays: Retry now knows a failed withdraw is still a withdraw.
-            values = {"status": "failed", "error_message": message, "retry_count": row.retry_count + 1}
-            if row.step == "update":
-                values.pop("status")  # it is still live there with the old details
-            sync_queue.release(uow.connection, row.platform_listing_id, self.owner, values)
             notify_once(
                 uow,
                 "error",
@@ -238,7 +265,6 @@ class RowStepper:
                 data={"platform_listing_id": row.platform_listing_id, "step": row.step},
             )
             uow.commit()
-        return StepResult(row.platform_listing_id, row.platform, row.step, "failed", message)
 
     def not_connected(self, row: ClaimedRow, exc: Exception) -> StepResult:
         message = str(exc)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert
 
 from reseller_desktop.db import schema
@@ -24,8 +24,9 @@ from reseller_desktop.db.database import Database, UnitOfWork
 from reseller_desktop.domain.errors import ValidationError
 from reseller_desktop.domain.money import format_money
 from reseller_desktop.domain.platforms import label
+from reseller_desktop.jobs.notify import notify_once
 from reseller_desktop.platforms.base import PlatformAdapter, PlatformSale
-from reseller_desktop.services.sales import record_sale
+from reseller_desktop.services.sales import BY_HAND_PREFIX, record_sale
 
 log = logging.getLogger(__name__)
 orders = schema.marketplace_orders
@@ -45,8 +46,34 @@ class SaleEffect:
     listing_id: int | None
 
 
-def window_start(polled_through: datetime | None, now: datetime) -> datetime:
-    return (polled_through - OVERLAP) if polled_through else now - FIRST_POLL_LOOKBACK
+def window_start(polled_through: datetime | None, now: datetime, connected_at: datetime | None = None) -> datetime:
+    """From a little before the last poll; the first time, from when the account was connected (at
+    most two days back), so sales made before the app knew the account are not taken as new."""
+    if polled_through is not None:
+        return polled_through - OVERLAP
+    earliest = now - FIRST_POLL_LOOKBACK
+    return max(earliest, connected_at - OVERLAP) if connected_at is not None else earliest
+
+
+def _entered_by_hand(uow: UnitOfWork, sale: PlatformSale, listing_id: int) -> int | None:
+    """An order line the seller entered by hand for this listing and platform, not yet matched to
+    the platform's own order, from around the same time: the same sale, already counted."""
+    window = timedelta(days=3)
+    return uow.connection.scalar(
+        select(orders.c.id)
+        .where(
+            orders.c.user_id == uow.user_id,
+            orders.c.platform == sale.platform,
+            orders.c.listing_id == listing_id,
+            orders.c.order_id.startswith(BY_HAND_PREFIX),
+            orders.c.outcome == "sale",
+            orders.c.sold_at.between(sale.sold_at - window, sale.sold_at + window),
+            ~type_coerce(orders.c.details, Text).contains('"matched_order"'),
+        )
+        .order_by(orders.c.sold_at)
+        .limit(1)
+        .with_for_update()
+    )
 
 
 def _find_listing(uow: UnitOfWork, sale: PlatformSale) -> int | None:
@@ -111,7 +138,27 @@ def apply_sale(uow: UnitOfWork, sale: PlatformSale, cooldown: timedelta) -> Sale
         return SaleEffect(sale.order_id, sale.line_id, "cancelled", listing_id)
     if listing_id is None:
         uow.connection.execute(orders.update().where(orders.c.id == inserted).values(outcome="unmatched"))
+        notify_once(
+            uow,
+            "info",
+            f"Order {sale.order_id} on {label(sale.platform)} matches no listing here",
+            f"SKU {sale.sku or 'none'}, {sale.quantity} unit(s). If it is one of your listings, give the listing "
+            "that SKU; the order itself was recorded and nothing was changed.",
+            key=f"unmatched:{sale.platform}:{sale.order_id}:{sale.line_id}",
+            platform=sale.platform,
+        )
         return SaleEffect(sale.order_id, sale.line_id, "unmatched", None)
+    by_hand = _entered_by_hand(uow, sale, listing_id)
+    if by_hand is not None:
+        uow.connection.execute(
+            orders.update()
+            .where(orders.c.id == by_hand)
+            .values(details={"by_hand": True, "matched_order": sale.order_id})
+        )
+        uow.connection.execute(
+            orders.update().where(orders.c.id == inserted).values(details={"entered_by_hand_as": by_hand})
+        )
+        return SaleEffect(sale.order_id, sale.line_id, "seen", listing_id)
     name = label(sale.platform)
     try:
         with uow.connection.begin_nested():

@@ -161,6 +161,22 @@ class OAuthTokens:
         return f"OAuthTokens(expires={self.access_expires_at.isoformat()}, scope={self.scope!r})"
 
 
+class MemoryTokenStore:
+    """Tokens held in memory only: while a new connection is checked, before anything is kept."""
+
+    def __init__(self, tokens: OAuthTokens | None = None) -> None:
+        self.tokens = tokens
+
+    def load(self) -> OAuthTokens | None:
+        return self.tokens
+
+    def save(self, tokens: OAuthTokens) -> None:
+        self.tokens = tokens
+
+    def clear(self) -> None:
+        self.tokens = None
+
+
 class TokenStore(Protocol):
     """One user's tokens for one platform. The keyring implementation is
     `reseller_desktop.platforms.credentials.KeyringTokenStore`."""

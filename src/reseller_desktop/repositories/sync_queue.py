@@ -10,13 +10,13 @@ repeating safe).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from reseller_desktop.db import schema
@@ -44,6 +44,10 @@ class ClaimedRow:
     remote_extra: dict[str, str]
     retry_count: int
     listing: dict[str, Any]  # listing columns (money as Decimal), plain values
+    # The update request this step answers: an edit made while the call is under way leaves a newer
+    # value, which stays for the next update.
+    update_requested_at: datetime | None = None
+    previous_step: str | None = None  # the step an earlier, maybe interrupted, attempt was taking
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,7 @@ def _condition_for(step: str, now: datetime) -> Any:
     if step == "publish":
         return and_(api, pl.c.status == "pending", listings.c.status == "active")
     if step == "update":
-        return and_(
-            api,
-            pl.c.status == "active",
-            pl.c.update_requested_at.is_not(None),
-            or_(pl.c.last_synced.is_(None), pl.c.update_requested_at > pl.c.last_synced),
-        )
+        return and_(api, pl.c.status == "active", pl.c.update_requested_at.is_not(None))
     if step == "withdraw":
         return and_(api, pl.c.status == "pending_cancel", pl.c.cancel_scheduled_at <= now)
     raise ValueError(step)
@@ -82,26 +81,34 @@ def _condition_for(step: str, now: datetime) -> Any:
 def claim_rows(
     conn: Connection,
     step: str,
-    users: Sequence[UUID],
+    accounts: Sequence[tuple[UUID, str]],
     *,
     owner: str,
     now: datetime,
     lease: timedelta,
-    limit: int = 20,
+    limit: int = 1,
+    exclude: Collection[int] = (),
 ) -> list[ClaimedRow]:
-    """Claim up to `limit` due rows for `step` (committed by the caller)."""
-    if not users:
+    """Claim up to `limit` due rows for `step` (committed by the caller).
+
+    Only rows of `accounts` (user, platform) are claimed: the ones whose tokens are on this machine,
+    so a client that cannot do the work leaves it to one that can. `exclude`: rows already handled
+    in this pass, which are not taken twice.
+    """
+    if not accounts:
         return []
+    mine = or_(*(and_(listings.c.user_id == user, pl.c.platform == platform) for user, platform in accounts))
     ids = conn.scalars(
         select(pl.c.id)
         .join(listings, listings.c.id == pl.c.listing_id)
-        .where(listings.c.user_id.in_(users), _condition_for(step, now), _free(now), _due(now))
+        .where(mine, _condition_for(step, now), _free(now), _due(now), pl.c.id.not_in(list(exclude)))
         .order_by(pl.c.cancel_scheduled_at if step == "withdraw" else pl.c.id, pl.c.id)
         .limit(limit)
         .with_for_update(of=pl, skip_locked=True)
     ).all()
     if not ids:
         return []
+    previous = {int(i): step for i, step in conn.execute(select(pl.c.id, pl.c.sync_step).where(pl.c.id.in_(ids)))}
     conn.execute(update(pl).where(pl.c.id.in_(ids)).values(claimed_by=owner, claimed_until=now + lease, sync_step=step))
     rows = conn.execute(
         select(pl, listings.c.user_id.label("owner_id"), *[c.label(f"l_{c.name}") for c in listings.c])
@@ -132,24 +139,39 @@ def claim_rows(
                 remote_extra={str(k): str(v) for k, v in extra.items()},
                 retry_count=int(r["retry_count"] or 0),
                 listing=listing,
+                update_requested_at=r["update_requested_at"],
+                previous_step=previous.get(int(r["id"])),
             )
         )
     return claimed
 
 
-def release(conn: Connection, platform_listing_id: int, owner: str, values: dict[str, Any]) -> bool:
-    """Write a step's outcome and drop the lease; False when the row is gone (deleted meanwhile)."""
+def release(
+    conn: Connection,
+    platform_listing_id: int,
+    owner: str,
+    values: dict[str, Any],
+    answered_update: datetime | None = None,
+) -> bool:
+    """Write a step's outcome and drop the lease, if the lease is still ours.
+
+    False when it is not: the row was deleted meanwhile, or the lease ran out and another client took
+    the row (that client repeats the step, safely, and records it). With `answered_update`, the
+    update request is cleared only if no newer edit came in while the call was under way.
+    """
+    if answered_update is not None:
+        values = values | {
+            "update_requested_at": case(
+                (pl.c.update_requested_at == answered_update, None), else_=pl.c.update_requested_at
+            )
+        }
     result = conn.execute(
         update(pl)
-        .where(pl.c.id == platform_listing_id)
+        .where(pl.c.id == platform_listing_id, pl.c.claimed_by == owner)
         .values(**values, claimed_by=None, claimed_until=None)
-        .returning(pl.c.id, pl.c.claimed_by)
+        .returning(pl.c.id)
     ).first()
     return result is not None
-
-
-def lease_still_mine(conn: Connection, platform_listing_id: int, owner: str) -> bool:
-    return conn.scalar(select(pl.c.claimed_by).where(pl.c.id == platform_listing_id).with_for_update()) == owner
 
 
 def manual_tasks_due(conn: Connection, users: Sequence[UUID], now: datetime, limit: int = 100) -> list[dict[str, Any]]:
@@ -214,6 +236,17 @@ def finish_poll(conn: Connection, slot: ClaimedPoll, values: dict[str, Any]) -> 
         .where(poll.c.user_id == slot.user_id, poll.c.platform == slot.platform, poll.c.job == slot.job)
         .values(**values, claimed_by=None, claimed_until=None)
     )
+
+
+def connected_at(conn: Connection, user_id: UUID, platform: str) -> datetime | None:
+    """When the account was (last) connected: where sale detection starts for a new account."""
+    creds = schema.marketplace_credentials
+    value = conn.scalar(
+        select(func.coalesce(creds.c.updated_at, creds.c.created_at)).where(
+            creds.c.user_id == user_id, creds.c.platform == platform
+        )
+    )
+    return value if isinstance(value, datetime) else None
 
 
 def users_to_serve(conn: Connection) -> list[UUID]:

@@ -29,6 +29,7 @@ from reseller_desktop.domain.platforms import API_PLATFORMS, label
 from reseller_desktop.keyring_store import KeyringUnavailableError
 from reseller_desktop.platforms import ebay, etsy
 from reseller_desktop.platforms.base import (
+    MemoryTokenStore,
     NotConnectedError,
     OAuthTokens,
     PermanentPlatformError,
@@ -250,22 +251,6 @@ def disconnect(database: Database, user_id: UUID, platform: str) -> None:
 
 
 # ----- the details ---------------------------------------------------------------------------------------
-class _MemoryTokenStore:
-    """Holds the new tokens while the account name is asked for: nothing is kept until all worked."""
-
-    def __init__(self, tokens: OAuthTokens) -> None:
-        self.tokens: OAuthTokens | None = tokens
-
-    def load(self) -> OAuthTokens | None:
-        return self.tokens
-
-    def save(self, tokens: OAuthTokens) -> None:
-        self.tokens = tokens
-
-    def clear(self) -> None:
-        self.tokens = None
-
-
 class _Scrubber:
     """Removes this sign-in's secrets from a text that came from elsewhere (a platform's error)."""
 
@@ -294,7 +279,7 @@ def _sign_in(
             scrub.add(code)
             tokens = ebay_oauth.exchange(code)
         scrub.add(tokens.access_token, tokens.refresh_token)
-        store = _MemoryTokenStore(tokens)
+        store = MemoryTokenStore(tokens)
         adapter = ebay.make_ebay(settings.ebay, secret, store)
     else:
         scrub.add(code_or_url.strip())
@@ -304,7 +289,7 @@ def _sign_in(
         with closing(EtsyOAuth(settings.etsy, secret)) as etsy_oauth:
             tokens = etsy_oauth.exchange(code, attempt.code_verifier)
         scrub.add(tokens.access_token, tokens.refresh_token)
-        store = _MemoryTokenStore(tokens)
+        store = MemoryTokenStore(tokens)
         adapter = etsy.make_etsy(settings.etsy, secret, store)
     try:
         username = str(adapter.account_name())

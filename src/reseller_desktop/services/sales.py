@@ -8,10 +8,12 @@ platform. The same function serves "Mark as sold" in the editor and the sale det
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from reseller_desktop.db import schema
 from reseller_desktop.db.database import UnitOfWork
 from reseller_desktop.domain.errors import FieldError, ValidationError
 from reseller_desktop.domain.money import parse_money
@@ -85,3 +87,40 @@ def record_sale(
     )
     uow.activity_log.record("record_sale", "listing", listing_id, detail | {"cancel": cancelled})
     return SaleOutcome(updated, sold_out=True, cancellations=tuple(cancelled), cancel_at=cancel_at)
+
+
+def record_sale_by_hand(
+    uow: UnitOfWork,
+    listing_id: int,
+    *,
+    platform: str,
+    price: object,
+    sold_at: datetime,
+    cooldown: timedelta = timedelta(minutes=15),
+    units: int = 1,
+) -> SaleOutcome:
+    """A sale the seller enters ("Mark as sold"). It is also kept as an order line without an order
+    number, so that when sale detection later sees the platform's own order for it, the two are
+    recognised as one sale and the unit is not counted twice."""
+    outcome = record_sale(
+        uow, listing_id, platform=platform, price=price, sold_at=sold_at, cooldown=cooldown, units=units
+    )
+    uow.connection.execute(
+        schema.marketplace_orders.insert().values(
+            user_id=uow.user_id,
+            platform=platform.strip().lower(),
+            order_id=f"{BY_HAND_PREFIX}{uuid.uuid4()}",
+            line_id="1",
+            listing_id=listing_id,
+            sku=outcome.listing.sku,
+            quantity=units,
+            unit_price=parse_money(price, "sold_price"),
+            sold_at=sold_at,
+            outcome="sale",
+            details={"by_hand": True},
+        )
+    )
+    return outcome
+
+
+BY_HAND_PREFIX = "by-hand:"

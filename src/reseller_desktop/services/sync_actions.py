@@ -112,7 +112,7 @@ def cancel_now(uow: UnitOfWork, platform_listing_id: int) -> PlatformListingReco
     row = _locked(uow, platform_listing_id)
     if row.status not in ("pending_cancel", *LIVE):
         raise UserError(f"It is already {row.status} on {rules_for(row.platform).label}; nothing to cancel.")
-    if row.status == "pending" and _never_posted(row):
+    if row.status == "pending" and _never_posted(row) and not _maybe_on_platform(uow, row.id):
         return uow.platform_listings.update(row.id, {"status": "canceled", "cancel_scheduled_at": None})
     check_platform_transition(row.status, "pending_cancel")
     updated = uow.platform_listings.update(row.id, {"status": "pending_cancel", "cancel_scheduled_at": utc_now()})
@@ -122,6 +122,13 @@ def cancel_now(uow: UnitOfWork, platform_listing_id: int) -> PlatformListingReco
 
 def _never_posted(row: PlatformListingRecord) -> bool:
     return row.platform_listing_id is None and row.posted_at is None
+
+
+def _maybe_on_platform(uow: UnitOfWork, platform_listing_id: int) -> bool:
+    """A publish is under way, or an earlier one was interrupted: the platform may have the listing
+    although nothing here says so yet. Only a withdraw (which finds it by SKU) can be sure."""
+    step = uow.connection.scalar(select(pl.c.sync_step).where(pl.c.id == platform_listing_id))
+    return step is not None
 
 
 def keep_listed(uow: UnitOfWork, platform_listing_id: int) -> PlatformListingRecord:
@@ -184,7 +191,11 @@ def close_tasks(uow: UnitOfWork, row: PlatformListingRecord) -> None:
 def remove_platform(uow: UnitOfWork, platform_listing_id: int) -> None:
     """Forget a platform row that never went up (pending or failed without a listing there)."""
     row = _locked(uow, platform_listing_id)
-    if row.status in ("active", "pending_cancel") or (row.status in LIVE and not _never_posted(row)):
+    if (
+        row.status in ("active", "pending_cancel")
+        or (row.status in LIVE and not _never_posted(row))
+        or (rules_for(row.platform).has_api and _maybe_on_platform(uow, row.id))
+    ):
         raise UserError(
             f"It is up on {rules_for(row.platform).label}; cancel it there first.",
             "Use Cancel now; once it shows canceled it can be removed.",

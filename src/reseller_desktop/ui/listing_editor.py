@@ -37,7 +37,7 @@ from reseller_desktop.domain.money import format_money, parse_money
 from reseller_desktop.domain.records import ListingRecord
 from reseller_desktop.domain.vocabulary import CONDITIONS, ITEM_TYPES, TITLE_MAX_CHARS
 from reseller_desktop.repositories.listings import StaleListingError
-from reseller_desktop.services.sales import SaleOutcome, record_sale
+from reseller_desktop.services.sales import SaleOutcome, record_sale_by_hand
 from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.ui.listings_model import UnitOfWorkFactory
 from reseller_desktop.ui.sold_dialog import SoldDialog
@@ -380,7 +380,7 @@ class ListingEditor(QDialog):
 
         def work() -> tuple[SaleOutcome, ListingRecord]:
             with new_uow() as uow:
-                outcome = record_sale(
+                outcome = record_sale_by_hand(
                     uow, record.id, platform=platform, price=price, sold_at=sold_at, cooldown=cooldown
                 )
                 uow.commit()
