@@ -13,11 +13,20 @@ from typing import Any
 import httpx
 import pytest
 from tests.fakes.fake_ebay import FakeEbay
+from tests.fakes.platform_http_doubles import (
+    JPEG,
+    FakeClock,
+    MemoryTokens,
+    adapters_on,
+    calls,
+    granted,
+    listing_payload,
+    sign_in_refused_after_revocation,
+)
 
 from reseller_desktop.platforms.base import (
     ListingPayload,
     NotConnectedError,
-    OAuthTokens,
     PermanentPlatformError,
     RemoteRef,
     TransientPlatformError,
@@ -27,48 +36,6 @@ from reseller_desktop.platforms.http import RetryPolicy
 from reseller_desktop.platforms.oauth import EbayOAuth, utc_now
 from reseller_desktop.platforms.rate_limit import RateLimiter
 from reseller_desktop.settings import EbaySettings
-
-FAST = RetryPolicy(attempts=3, base_seconds=0.01, max_wait_seconds=2.0)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
-
-
-class MemoryTokens:
-    def __init__(self, tokens: OAuthTokens | None) -> None:
-        self.tokens = tokens
-        self.saved: list[OAuthTokens] = []
-
-    def load(self) -> OAuthTokens | None:
-        return self.tokens
-
-    def save(self, tokens: OAuthTokens) -> None:
-        self.tokens = tokens
-        self.saved.append(tokens)
-
-    def clear(self) -> None:
-        self.tokens = None
-
-
-class FakeClock:
-    """Monotonic time that moves only when slept on: waits are recorded, never spent."""
-
-    def __init__(self) -> None:
-        self.now = 50.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def granted(fake: FakeEbay, *, expires_in: float | None = None) -> MemoryTokens:
-    answer = fake.grant_tokens()
-    lifetime = answer["expires_in"] if expires_in is None else expires_in
-    return MemoryTokens(
-        OAuthTokens(answer["access_token"], utc_now() + timedelta(seconds=lifetime), answer["refresh_token"])
-    )
 
 
 def settings_for(fake: FakeEbay, **changes: Any) -> EbaySettings:
@@ -94,42 +61,17 @@ def photo(tmp_path: Path) -> Path:
 
 
 def payload_for(photo: Path, sku: str = "RD-000101", **changes: Any) -> ListingPayload:
-    payload = ListingPayload(
-        listing_id=101,
-        sku=sku,
-        title="Vintage Levi's 501 jeans 32x30",
-        description="Well loved, no holes.",
-        price=Decimal("24.50"),
-        quantity=1,
-        condition="good",
-        category=None,
-        upc=None,
-        attributes={},
-        photo_paths=(photo,),
-    )
-    return replace(payload, **changes)
+    return listing_payload((photo,), sku=sku, **changes)
 
 
 @pytest.fixture
 def adapters(fake_ebay: FakeEbay) -> Iterator[Any]:
-    """make(...) -> an adapter on the fake with fast retries; every one is closed at the end."""
-    made: list[EbayAdapter] = []
+    """make(store=None, settings=..., **make_ebay options) -> an adapter on the fake; closed at the end."""
 
-    def make(store: MemoryTokens | None = None, **kwargs: Any) -> EbayAdapter:
-        settings = kwargs.pop("settings", None) or settings_for(fake_ebay)
-        kwargs.setdefault("retry", FAST)
-        kwargs.setdefault("limiter", RateLimiter("ebay", 1000.0, 0))
-        adapter = make_ebay(settings, fake_ebay.client_secret, store or granted(fake_ebay), **kwargs)
-        made.append(adapter)
-        return adapter
+    def build(store: MemoryTokens, settings: EbaySettings | None = None, **options: Any) -> EbayAdapter:
+        return make_ebay(settings or settings_for(fake_ebay), fake_ebay.client_secret, store, **options)
 
-    yield make
-    for adapter in made:
-        adapter.close()
-
-
-def calls(fake: FakeEbay, method: str, path_end: str) -> int:
-    return sum(1 for r in fake.requests if r.method == method and r.path.endswith(path_end))
+    yield from adapters_on(fake_ebay, build)
 
 
 # ----- publishing -----------------------------------------------------------------------------------
@@ -302,14 +244,7 @@ def test_an_access_token_refused_early_is_renewed_once(fake_ebay: FakeEbay, adap
 def test_a_revoked_refresh_token_is_not_connected_and_the_message_has_no_token(
     fake_ebay: FakeEbay, adapters: Any
 ) -> None:
-    store = granted(fake_ebay)
-    tokens = store.tokens
-    assert tokens is not None and tokens.refresh_token
-    fake_ebay.expire_access_tokens()
-    fake_ebay.revoke_refresh_tokens()
-    with pytest.raises(NotConnectedError) as caught:
-        adapters(store).account_name()
-    text = f"{caught.value} {caught.value.message} {caught.value.hint}"
+    text, tokens = sign_in_refused_after_revocation(fake_ebay, adapters)
     assert "connect" in text.lower()
     assert tokens.access_token not in text and tokens.refresh_token not in text
     assert fake_ebay.client_secret not in text

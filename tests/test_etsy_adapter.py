@@ -14,63 +14,38 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from tests.fakes.fake_etsy import FakeEtsy
+from tests.fakes.platform_http_doubles import (
+    JPEG,
+    FakeClock,
+    MemoryTokens,
+    adapters_on,
+    calls,
+    granted,
+    listing_payload,
+    sign_in_refused_after_revocation,
+)
 
 from reseller_desktop.platforms.base import (
     ListingPayload,
     NotConnectedError,
-    OAuthTokens,
     PermanentPlatformError,
     RemoteRef,
     TransientPlatformError,
 )
 from reseller_desktop.platforms.etsy import EtsyAdapter, make_etsy
-from reseller_desktop.platforms.http import RetryPolicy
 from reseller_desktop.platforms.oauth import EtsyOAuth, new_pkce_pair, utc_now
 from reseller_desktop.platforms.rate_limit import RateLimiter
 from reseller_desktop.settings import EtsySettings
 
-FAST = RetryPolicy(attempts=3, base_seconds=0.01, max_wait_seconds=2.0)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 SKU = "RD-000202"
-
-
-class MemoryTokens:
-    def __init__(self, tokens: OAuthTokens | None) -> None:
-        self.tokens = tokens
-        self.saved: list[OAuthTokens] = []
-
-    def load(self) -> OAuthTokens | None:
-        return self.tokens
-
-    def save(self, tokens: OAuthTokens) -> None:
-        self.tokens = tokens
-        self.saved.append(tokens)
-
-    def clear(self) -> None:
-        self.tokens = None
-
-
-class FakeClock:
-    """Monotonic time that moves only when slept on: waits are recorded, never spent."""
-
-    def __init__(self) -> None:
-        self.now = 50.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def granted(fake: FakeEtsy, *, expires_in: float | None = None) -> MemoryTokens:
-    answer = fake.grant_tokens()
-    lifetime = answer["expires_in"] if expires_in is None else expires_in
-    return MemoryTokens(
-        OAuthTokens(answer["access_token"], utc_now() + timedelta(seconds=lifetime), answer["refresh_token"])
-    )
+MUG = {  # the listing these tests publish, in two photos
+    "listing_id": 202,
+    "sku": SKU,
+    "title": "Hand thrown stoneware mug",
+    "description": "Speckled glaze, holds 12 oz.",
+    "quantity": 2,
+    "condition": "like_new",
+}
 
 
 def settings_for(fake: FakeEtsy, **changes: Any) -> EtsySettings:
@@ -95,43 +70,21 @@ def photos(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def payload_for(photos: tuple[Path, ...], **changes: Any) -> ListingPayload:
-    payload = ListingPayload(
-        listing_id=202,
-        sku=SKU,
-        title="Hand thrown stoneware mug",
-        description="Speckled glaze, holds 12 oz.",
-        price=Decimal("24.50"),
-        quantity=2,
-        condition="like_new",
-        category=None,
-        upc=None,
-        attributes={},
-        photo_paths=photos,
-    )
-    return replace(payload, **changes)
+    return listing_payload(photos, **{**MUG, **changes})
 
 
 @pytest.fixture
 def adapters(fake_etsy: FakeEtsy) -> Iterator[Any]:
-    """make(...) -> an adapter on the fake with fast retries; every one is closed at the end."""
-    made: list[EtsyAdapter] = []
+    """make(store=None, settings=..., shared_secret=..., **make_etsy options) -> an adapter on the fake;
+    closed at the end."""
 
-    def make(store: MemoryTokens | None = None, **kwargs: Any) -> EtsyAdapter:
-        settings = kwargs.pop("settings", None) or settings_for(fake_etsy)
-        secret = kwargs.pop("shared_secret", fake_etsy.shared_secret)
-        kwargs.setdefault("retry", FAST)
-        kwargs.setdefault("limiter", RateLimiter("etsy", 1000.0, 0))
-        adapter = make_etsy(settings, secret, store or granted(fake_etsy), **kwargs)
-        made.append(adapter)
-        return adapter
+    def build(
+        store: MemoryTokens, settings: EtsySettings | None = None, shared_secret: str | None = None, **options: Any
+    ) -> EtsyAdapter:
+        secret = fake_etsy.shared_secret if shared_secret is None else shared_secret
+        return make_etsy(settings or settings_for(fake_etsy), secret, store, **options)
 
-    yield make
-    for adapter in made:
-        adapter.close()
-
-
-def calls(fake: FakeEtsy, method: str, path_end: str) -> int:
-    return sum(1 for r in fake.requests if r.method == method and r.path.endswith(path_end))
+    yield from adapters_on(fake_etsy, build)
 
 
 # ----- publishing -----------------------------------------------------------------------------------
@@ -257,14 +210,7 @@ def test_an_expired_token_is_renewed_and_the_rotated_refresh_token_kept(fake_ets
 def test_a_revoked_refresh_token_is_not_connected_and_the_message_has_no_secret(
     fake_etsy: FakeEtsy, adapters: Any
 ) -> None:
-    store = granted(fake_etsy)
-    tokens = store.tokens
-    assert tokens is not None and tokens.refresh_token
-    fake_etsy.expire_access_tokens()
-    fake_etsy.revoke_refresh_tokens()
-    with pytest.raises(NotConnectedError) as caught:
-        adapters(store).account_name()
-    text = f"{caught.value} {caught.value.message} {caught.value.hint}"
+    text, tokens = sign_in_refused_after_revocation(fake_etsy, adapters)
     assert "connect" in text.lower()
     for secret in (tokens.access_token, tokens.refresh_token, fake_etsy.shared_secret):
         assert secret not in text

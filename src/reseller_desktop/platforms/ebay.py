@@ -9,15 +9,11 @@ publish repeated after a crash between eBay acting and our record reuses what th
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import mimetypes
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -31,9 +27,9 @@ from reseller_desktop.platforms.base import (
     RemoteState,
     TokenStore,
 )
-from reseller_desktop.platforms.http import PlatformHttp, RequestRefused, RetryPolicy, ebay_error_message
-from reseller_desktop.platforms.oauth import EbayOAuth, TokenSession
-from reseller_desktop.platforms.rate_limit import RateLimiter
+from reseller_desktop.platforms.http import PlatformHttp, RequestRefused, SellerHttpOptions, response_json, seller_http
+from reseller_desktop.platforms.listing_inputs import mime_type, read_photos, recorded_uploads, uploads_record
+from reseller_desktop.platforms.oauth import EbayOAuth
 from reseller_desktop.settings import EbaySettings
 
 log = logging.getLogger(__name__)
@@ -61,38 +57,21 @@ ITEMS_PAGE = 200  # getInventoryItems' largest page
 LIVE_LISTING_STATES = frozenset({"ACTIVE"})
 
 
-def photo_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise PermanentPlatformError(
-            "ebay",
-            f"The photo {path.name} could not be read ({exc.strerror or type(exc).__name__}).",
-            "Open the listing, remove or replace the photo, and save.",
-        ) from None
-
-
-def photo_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class EbayAdapter:
     name = "ebay"
 
-    def __init__(self, settings: EbaySettings, http: PlatformHttp, *, owns_client: bool = True) -> None:
+    def __init__(self, settings: EbaySettings, http: PlatformHttp) -> None:
         self.settings = settings
         self.http = http
-        self._owns_client = owns_client
 
     def close(self) -> None:
-        if self._owns_client:
-            self.http.close()
+        self.http.close()
 
     # ----- the adapter interface -----------------------------------------------------------------------
     def publish(self, payload: ListingPayload, previous: RemoteRef | None) -> RemoteRef:
         bodies.check_listing_settings(self.settings, payload)
         known = dict(previous.extra) if previous else {}
-        image_urls, images = self._image_urls(payload.photo_paths, _images_of(known))
+        image_urls, images = self._image_urls(payload.photo_paths, recorded_uploads(known))
         self._put_item(payload, image_urls)
         offer_id, reused = self._offer_for(payload, known.get("offer_id"))
         listing_id: str | None = None
@@ -109,7 +88,7 @@ class EbayAdapter:
 
     def update(self, payload: ListingPayload, ref: RemoteRef) -> RemoteRef:
         bodies.check_listing_settings(self.settings, payload)
-        image_urls, images = self._image_urls(payload.photo_paths, _images_of(ref.extra))
+        image_urls, images = self._image_urls(payload.photo_paths, recorded_uploads(ref.extra))
         self._put_item(payload, image_urls)
         offer_id = ref.extra.get("offer_id") or self._offer_id_by_sku(payload.sku)
         if not offer_id or not self._update_offer(offer_id, payload):
@@ -184,13 +163,7 @@ class EbayAdapter:
             return recorded, True
         try:
             # Safe to repeat after a dropped answer: the second try meets the duplicate answer below.
-            answer = self.http.json(
-                "POST",
-                f"{INVENTORY}/offer",
-                json=bodies.offer_body(self.settings, payload, for_create=True),
-                headers={"Content-Language": self.settings.content_language},
-                idempotent=True,
-            )
+            answer = response_json(self._send_offer("POST", f"{INVENTORY}/offer", payload, idempotent=True))
         except RequestRefused as refused:
             existing = self._existing_offer_id(refused, payload.sku)
             if existing is None:
@@ -203,6 +176,16 @@ class EbayAdapter:
         if not offer_id:
             raise PermanentPlatformError("ebay", "eBay created the offer but sent no offer id.")
         return offer_id, False
+
+    def _send_offer(self, method: str, path: str, payload: ListingPayload, **options: Any) -> httpx.Response:
+        """createOffer (POST) or updateOffer (PUT) with the payload's offer, in the seller's language."""
+        return self.http.request(
+            method,
+            path,
+            json=bodies.offer_body(self.settings, payload, for_create=method == "POST"),
+            headers={"Content-Language": self.settings.content_language},
+            **options,
+        )
 
     def _existing_offer_id(self, refused: RequestRefused, sku: str) -> str | None:
         if refused.status_code != 400 or DUPLICATE_OFFER not in refused.ebay_error_ids():
@@ -217,13 +200,7 @@ class EbayAdapter:
     def _update_offer(self, offer_id: str, payload: ListingPayload) -> bool:
         """updateOffer; False when eBay no longer has the offer."""
         try:
-            response = self.http.request(
-                "PUT",
-                f"{INVENTORY}/offer/{quote(offer_id, safe='')}",
-                json=bodies.offer_body(self.settings, payload, for_create=False),
-                headers={"Content-Language": self.settings.content_language},
-                allow=(404,),
-            )
+            response = self._send_offer("PUT", f"{INVENTORY}/offer/{quote(offer_id, safe='')}", payload, allow=(404,))
         except RequestRefused as refused:
             if OFFER_UNAVAILABLE in refused.ebay_error_ids():
                 return False
@@ -289,21 +266,18 @@ class EbayAdapter:
         and the digest → URL map of this photo set, to remember beside the listing."""
         urls: list[str] = []
         images: dict[str, str] = {}
-        contents = [(path.name, photo_bytes(path)) for path in photos]  # all readable before any upload
-        for name, data in contents:
-            digest = photo_digest(data)
+        for digest, name, data in read_photos("ebay", photos):  # all readable before any upload
             url = images.get(digest) or known.get(digest) or self._upload_photo(name, data)
             images[digest] = url
             urls.append(url)
         return urls, images
 
     def _upload_photo(self, file_name: str, data: bytes) -> str:
-        mime = mimetypes.guess_type(file_name)[0] or "image/jpeg"
         # Repeating an upload after a dropped answer only leaves an unused picture on eBay's servers.
         response = self.http.request(
             "POST",
             f"{sibling_host(self.settings.api_base, 'apim')}{MEDIA}/image/create_image_from_file",
-            files={"image": (file_name, data, mime)},
+            files={"image": (file_name, data, mime_type(file_name))},
             idempotent=True,
         )
         answer = _json_or_empty(response)
@@ -321,17 +295,9 @@ class EbayAdapter:
     def _ref(self, listing_id: str | None, offer_id: str, sku: str, images: Mapping[str, str] | None) -> RemoteRef:
         extra = {"offer_id": offer_id, "sku": sku}
         if images is not None:
-            extra["images"] = json.dumps(images, sort_keys=True)
+            extra["images"] = uploads_record(images)
         url = bodies.listing_url(self.settings, listing_id) if listing_id else None
         return RemoteRef(listing_id=listing_id, url=url, extra=extra)
-
-
-def _images_of(extra: Mapping[str, str]) -> dict[str, str]:
-    try:
-        images = json.loads(extra.get("images") or "{}")
-    except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in images.items()} if isinstance(images, dict) else {}
 
 
 def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
@@ -355,28 +321,16 @@ def _live_listing_id(offer: Mapping[str, Any] | None) -> str | None:
 
 
 def make_ebay(
-    settings: EbaySettings,
-    client_secret: str,
-    tokens: TokenStore,
-    *,
-    limiter: RateLimiter | None = None,
-    retry: RetryPolicy | None = None,
-    timeout: float = 20.0,
-    client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    settings: EbaySettings, client_secret: str, tokens: TokenStore, **options: Unpack[SellerHttpOptions]
 ) -> EbayAdapter:
     """An eBay adapter for one seller. Without `limiter` it paces itself alone; the sync jobs pass
     `limiter_for("ebay", ...)` so all of them share one. A `client` passed in is not closed by close()."""
-    http_client = client or httpx.Client(timeout=timeout)
-    oauth = EbayOAuth(settings, client_secret, client=http_client)
-    http = PlatformHttp(
+    http = seller_http(
         "ebay",
-        http_client,
         settings.api_base,
-        session=TokenSession("ebay", tokens, oauth.refresh),
-        error_message=ebay_error_message,
-        limiter=limiter or RateLimiter("ebay", settings.requests_per_second, settings.requests_per_day),
-        retry=retry,
-        sleep=sleep,
+        tokens,
+        lambda client: EbayOAuth(settings, client_secret, client=client).refresh,
+        (settings.requests_per_second, settings.requests_per_day),
+        **options,
     )
-    return EbayAdapter(settings, http, owns_client=client is None)
+    return EbayAdapter(settings, http)

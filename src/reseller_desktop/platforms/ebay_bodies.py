@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
+from reseller_desktop.platforms import listing_inputs
 from reseller_desktop.platforms.base import ListingPayload, PermanentPlatformError, PlatformSale
 from reseller_desktop.settings import EbaySettings
 
@@ -37,16 +38,19 @@ CANCELLED_STATES: Final = frozenset({"CANCELED"})
 REFUNDED_PAYMENT_STATES: Final = frozenset({"FULLY_REFUNDED"})
 
 
+POLICY_IDS_HINT: Final = (
+    "Fill it in Settings → Marketplaces → eBay (the ids are in eBay Seller Hub → Account → Business policies)."
+)
+
+
 def missing_setting(field_name: str, what: str) -> PermanentPlatformError:
-    return PermanentPlatformError(
-        "ebay",
-        f"eBay needs a {what} before it can list: the setting “{field_name}” is empty.",
-        "Fill it in Settings → Marketplaces → eBay (the ids are in eBay Seller Hub → Account → Business policies).",
+    return listing_inputs.missing_setting(
+        "ebay", field_name, what, needed_for="before it can list", hint=POLICY_IDS_HINT
     )
 
 
 def category_id(settings: EbaySettings, payload: ListingPayload) -> str:
-    return str(payload.attributes.get("ebay_category_id") or settings.category_id or "").strip()
+    return listing_inputs.attribute_or_setting(payload, "ebay_category_id", settings.category_id)
 
 
 def check_listing_settings(settings: EbaySettings, payload: ListingPayload) -> None:

@@ -8,15 +8,11 @@ off between creating the draft and setting its SKU). Only when none exists is a 
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import Any, Unpack
 
 from reseller_desktop.platforms import etsy_parts as parts
 from reseller_desktop.platforms.base import (
@@ -27,9 +23,9 @@ from reseller_desktop.platforms.base import (
     RemoteState,
     TokenStore,
 )
-from reseller_desktop.platforms.http import PlatformHttp, RequestRefused, RetryPolicy, etsy_error_message
-from reseller_desktop.platforms.oauth import EtsyOAuth, TokenSession
-from reseller_desktop.platforms.rate_limit import RateLimiter
+from reseller_desktop.platforms.http import PlatformHttp, RequestRefused, SellerHttpOptions, seller_http
+from reseller_desktop.platforms.listing_inputs import Photo, mime_type, read_photos, recorded_uploads, uploads_record
+from reseller_desktop.platforms.oauth import EtsyOAuth
 from reseller_desktop.settings import EtsySettings
 
 log = logging.getLogger(__name__)
@@ -43,16 +39,14 @@ REUSABLE_STATES = ("active", "draft", "inactive")  # where an earlier attempt's 
 class EtsyAdapter:
     name = "etsy"
 
-    def __init__(self, settings: EtsySettings, http: PlatformHttp, *, owns_client: bool = True) -> None:
+    def __init__(self, settings: EtsySettings, http: PlatformHttp) -> None:
         self.settings = settings
         self.http = http
-        self._owns_client = owns_client
         self._shop_id = str(settings.shop_id or "").strip()
         self._shop_lock = threading.Lock()
 
     def close(self) -> None:
-        if self._owns_client:
-            self.http.close()
+        self.http.close()
 
     def shop_id(self) -> str:
         """The seller's shop id: from the settings, else asked of Etsy (getMe) once."""
@@ -69,12 +63,12 @@ class EtsyAdapter:
     # ----- the adapter interface -----------------------------------------------------------------------
     def publish(self, payload: ListingPayload, previous: RemoteRef | None) -> RemoteRef:
         parts.check_listing_settings(self.settings, payload)
-        photos = parts.read_photos(payload.photo_paths)  # an unreadable photo stops us before any call
+        photos = read_photos("etsy", payload.photo_paths)  # an unreadable photo stops us before any call
         shop_id = self.shop_id()
         recorded = self._recorded_listing(previous)
         listing = recorded or self._earlier_attempt(shop_id, payload)
         # What was recorded about photos describes the recorded listing only.
-        images = _images_of(previous.extra) if previous is not None and recorded is not None else {}
+        images = recorded_uploads(previous.extra) if previous is not None and recorded is not None else {}
         fresh = listing is None
         if listing is None:
             listing = self.http.json(
@@ -95,7 +89,7 @@ class EtsyAdapter:
 
     def update(self, payload: ListingPayload, ref: RemoteRef) -> RemoteRef:
         parts.check_listing_settings(self.settings, payload)
-        photos = parts.read_photos(payload.photo_paths)
+        photos = read_photos("etsy", payload.photo_paths)
         shop_id = ref.extra.get("shop_id") or self.shop_id()
         listing_id = ref.listing_id or self._listing_id_by_sku(shop_id, payload.sku)
         if not listing_id:
@@ -104,7 +98,7 @@ class EtsyAdapter:
             )
         updated = self._patch_listing(shop_id, listing_id, parts.listing_form(self.settings, payload))
         self._set_inventory(listing_id, payload)
-        images = self._sync_images(shop_id, listing_id, photos, _images_of(ref.extra))
+        images = self._sync_images(shop_id, listing_id, photos, recorded_uploads(ref.extra))
         return self._ref(updated or {"listing_id": listing_id}, shop_id, payload.sku, images)
 
     def withdraw(self, ref: RemoteRef, sku: str | None) -> None:
@@ -210,7 +204,7 @@ class EtsyAdapter:
         self,
         shop_id: str,
         listing_id: str,
-        photos: list[parts.Photo],
+        photos: list[Photo],
         known: Mapping[str, str],
         *,
         fresh: bool = False,
@@ -229,7 +223,7 @@ class EtsyAdapter:
             uploaded = self.http.json(
                 "POST",
                 f"{APP}/shops/{shop_id}/listings/{listing_id}/images",
-                files={"image": (name, data, parts.mime_of(name))},
+                files={"image": (name, data, mime_type(name))},
                 data={"rank": str(rank)},
                 idempotent=False,  # a repeat would add the photo twice; the next publish matches by rank
             )
@@ -251,7 +245,7 @@ class EtsyAdapter:
         if sku:
             extra["sku"] = sku
         if images is not None:
-            extra["images"] = json.dumps(images, sort_keys=True)
+            extra["images"] = uploads_record(images)
         url = str(listing.get("url") or f"https://www.etsy.com/listing/{listing_id}")
         return RemoteRef(listing_id=listing_id, url=url, extra=extra)
 
@@ -270,39 +264,19 @@ def _first_sku(listing: Mapping[str, Any]) -> str | None:
     return skus[0] if skus else None
 
 
-def _images_of(extra: Mapping[str, str]) -> dict[str, str]:
-    try:
-        images = json.loads(extra.get("images") or "{}")
-    except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in images.items()} if isinstance(images, dict) else {}
-
-
 def make_etsy(
-    settings: EtsySettings,
-    shared_secret: str,
-    tokens: TokenStore,
-    *,
-    limiter: RateLimiter | None = None,
-    retry: RetryPolicy | None = None,
-    timeout: float = 20.0,
-    client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    settings: EtsySettings, shared_secret: str, tokens: TokenStore, **options: Unpack[SellerHttpOptions]
 ) -> EtsyAdapter:
     """An Etsy adapter for one seller. Every call sends x-api-key `keystring:shared_secret` and the
     seller's bearer token. Without `limiter` it paces itself alone; a `client` passed in is not closed."""
     parts.check_keys(settings, shared_secret)
-    http_client = client or httpx.Client(timeout=timeout)
-    oauth = EtsyOAuth(settings, shared_secret, client=http_client)
-    http = PlatformHttp(
+    http = seller_http(
         "etsy",
-        http_client,
         settings.api_base,
-        session=TokenSession("etsy", tokens, oauth.refresh),
-        error_message=etsy_error_message,
-        limiter=limiter or RateLimiter("etsy", settings.requests_per_second, settings.requests_per_day),
-        retry=retry,
+        tokens,
+        lambda client: EtsyOAuth(settings, shared_secret, client=client).refresh,
+        (settings.requests_per_second, settings.requests_per_day),
         headers={"x-api-key": f"{settings.keystring}:{shared_secret}"},
-        sleep=sleep,
+        **options,
     )
-    return EtsyAdapter(settings, http, owns_client=client is None)
+    return EtsyAdapter(settings, http)

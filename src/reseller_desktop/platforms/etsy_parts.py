@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, Final
 
 from reseller_desktop.platforms.base import (
@@ -16,40 +13,33 @@ from reseller_desktop.platforms.base import (
     PermanentPlatformError,
     PlatformSale,
 )
+from reseller_desktop.platforms.listing_inputs import Photo, attribute_or_setting, missing_setting
 from reseller_desktop.settings import EtsySettings
 
 # A receipt in these states is no sale (any more); a partial refund keeps the sale.
 CANCELLED_STATUSES: Final = frozenset({"canceled", "cancelled", "fully refunded"})
 
-Photo = tuple[str, str, bytes]  # (sha-256 digest, file name, bytes)
-
-
-def _missing(field_name: str, what: str) -> PermanentPlatformError:
-    return PermanentPlatformError(
-        "etsy",
-        f"Etsy needs a {what}: the setting “{field_name}” is empty.",
-        "Fill it in Settings → Marketplaces → Etsy.",
-    )
-
 
 def check_keys(settings: EtsySettings, shared_secret: str) -> None:
     """Etsy refuses every call without `x-api-key: keystring:shared_secret`."""
     if not settings.keystring.strip():
-        raise _missing("keystring", "keystring (the app's API key)")
+        raise missing_setting("etsy", "keystring", "keystring (the app's API key)")
     if not shared_secret:
         raise NotConnectedError("etsy", "Etsy's shared secret is not stored on this computer.")
 
 
 def taxonomy_id(settings: EtsySettings, payload: ListingPayload) -> str:
-    return str(payload.attributes.get("etsy_taxonomy_id") or settings.taxonomy_id or "").strip()
+    return attribute_or_setting(payload, "etsy_taxonomy_id", settings.taxonomy_id)
 
 
 def check_listing_settings(settings: EtsySettings, payload: ListingPayload) -> None:
     """Raise, before any call, when Etsy would refuse the listing for want of a setting."""
     if not str(settings.shipping_profile_id).strip():
-        raise _missing("shipping_profile_id", "shipping profile id")
+        raise missing_setting("etsy", "shipping_profile_id", "shipping profile id")
     if not taxonomy_id(settings, payload):
-        raise _missing("taxonomy_id", "category (taxonomy id, or the listing's attribute etsy_taxonomy_id)")
+        raise missing_setting(
+            "etsy", "taxonomy_id", "category (taxonomy id, or the listing's attribute etsy_taxonomy_id)"
+        )
     numbers = {
         "shipping_profile_id": str(settings.shipping_profile_id).strip(),
         "taxonomy_id": taxonomy_id(settings, payload),
@@ -63,7 +53,7 @@ def check_listing_settings(settings: EtsySettings, payload: ListingPayload) -> N
             )
     for field_name in ("who_made", "when_made"):
         if not str(getattr(settings, field_name)).strip():
-            raise _missing(field_name, field_name.replace("_", " ") + " choice")
+            raise missing_setting("etsy", field_name, field_name.replace("_", " ") + " choice")
 
 
 def price_text(value: Decimal) -> str:
@@ -105,25 +95,6 @@ def inventory_body(payload: ListingPayload, current: Mapping[str, Any]) -> dict[
         "readiness_state_id": readiness,
     }
     return {"products": [{"sku": payload.sku, "property_values": [], "offerings": [offering]}]}
-
-
-def read_photos(paths: Sequence[Path]) -> list[Photo]:
-    photos = []
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise PermanentPlatformError(
-                "etsy",
-                f"The photo {path.name} could not be read ({exc.strerror or type(exc).__name__}).",
-                "Open the listing, remove or replace the photo, and save.",
-            ) from None
-        photos.append((hashlib.sha256(data).hexdigest(), path.name, data))
-    return photos
-
-
-def mime_of(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "image/jpeg"
 
 
 def match_images(

@@ -22,14 +22,19 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from reseller_desktop.domain.platforms import label
-from reseller_desktop.platforms.base import NotConnectedError, PermanentPlatformError, TransientPlatformError
-from reseller_desktop.platforms.oauth import TokenSession
+from reseller_desktop.platforms.base import (
+    NotConnectedError,
+    PermanentPlatformError,
+    TokenStore,
+    TransientPlatformError,
+)
+from reseller_desktop.platforms.oauth import TokenRefresh, TokenSession
 from reseller_desktop.platforms.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -146,6 +151,9 @@ def etsy_error_message(body: Any) -> str:
     return str(body.get("error") or "").strip() if isinstance(body, dict) else ""
 
 
+ERROR_MESSAGES: dict[str, Callable[[Any], str]] = {"ebay": ebay_error_message, "etsy": etsy_error_message}
+
+
 class PlatformHttp:
     """An httpx client bound to one platform, one account's tokens and the platform's limiter."""
 
@@ -161,9 +169,11 @@ class PlatformHttp:
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        owns_client: bool = True,
     ) -> None:
         self.platform = platform
         self.client = client
+        self._owns_client = owns_client  # a client passed in by the caller is the caller's to close
         self.base_url = base_url.rstrip("/")
         self.session = session
         self._error_message = error_message
@@ -173,7 +183,8 @@ class PlatformHttp:
         self._sleep = sleep
 
     def close(self) -> None:
-        self.client.close()
+        if self._owns_client:
+            self.client.close()
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
@@ -310,3 +321,44 @@ def _ebay_error_ids(body: Any) -> set[int]:
 
 def _may_repeat(exc: BaseException) -> bool:
     return isinstance(exc, _RetryableFailure) and exc.may_repeat
+
+
+class SellerHttpOptions(TypedDict, total=False):
+    """What a caller of make_ebay / make_etsy may choose: the limiter (the sync jobs share one per
+    platform, `limiter_for`), the retry policy, the timeout, an httpx client of its own (then not
+    closed by the adapter) and the sleep (tests pass a fake clock's)."""
+
+    limiter: RateLimiter | None
+    retry: RetryPolicy | None
+    timeout: float
+    client: httpx.Client | None
+    sleep: Callable[[float], None]
+
+
+def seller_http(
+    platform: str,
+    api_base: str,
+    tokens: TokenStore,
+    refresh_with: Callable[[httpx.Client], TokenRefresh],
+    pace: tuple[float, int],
+    *,
+    headers: Mapping[str, str] | None = None,
+    **options: Unpack[SellerHttpOptions],
+) -> PlatformHttp:
+    """The PlatformHttp of one seller's adapter: `refresh_with(client)` is the platform's token
+    refresh sent through the same client; without a limiter it paces itself alone at `pace`
+    (requests per second, per day)."""
+    client = options.get("client")
+    http_client = client or httpx.Client(timeout=options.get("timeout", 20.0))
+    return PlatformHttp(
+        platform,
+        http_client,
+        api_base,
+        session=TokenSession(platform, tokens, refresh_with(http_client)),
+        error_message=ERROR_MESSAGES[platform],
+        limiter=options.get("limiter") or RateLimiter(platform, *pace),
+        retry=options.get("retry"),
+        headers=headers,
+        sleep=options.get("sleep", time.sleep),
+        owns_client=client is None,
+    )

@@ -37,6 +37,9 @@ REFRESH_MARGIN = timedelta(seconds=60)  # refresh a token this close to expiring
 ETSY_REFRESH_LIFETIME = timedelta(days=90)  # Etsy documents it; its token answer does not say
 
 
+TokenRefresh = Callable[[OAuthTokens], OAuthTokens]  # a platform's refresh-token grant (EbayOAuth.refresh, ...)
+
+
 def utc_now() -> datetime:
     """Now as naive UTC, the way every timestamp in OAuthTokens is kept."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -141,7 +144,20 @@ def _require(platform: str, values: dict[str, str]) -> None:
             )
 
 
-class EbayOAuth:
+class _SignInClient:
+    """The httpx client a platform's OAuth helper posts to the token endpoint with: its own unless the
+    caller passes one (an adapter shares its client), and then the caller's to close."""
+
+    def __init__(self, client: httpx.Client | None) -> None:
+        self._own_client = client is None
+        self._client = client or httpx.Client(timeout=20.0)
+
+    def close(self) -> None:
+        if self._own_client:
+            self._client.close()
+
+
+class EbayOAuth(_SignInClient):
     SCOPES: tuple[str, ...] = (
         "https://api.ebay.com/oauth/api_scope/sell.inventory",
         "https://api.ebay.com/oauth/api_scope/sell.fulfillment",
@@ -150,14 +166,9 @@ class EbayOAuth:
     )
 
     def __init__(self, settings: EbaySettings, client_secret: str, client: httpx.Client | None = None) -> None:
+        super().__init__(client)
         self.settings = settings
         self._client_secret = client_secret
-        self._own_client = client is None
-        self._client = client or httpx.Client(timeout=20.0)
-
-    def close(self) -> None:
-        if self._own_client:
-            self._client.close()
 
     @property
     def token_url(self) -> str:
@@ -214,18 +225,13 @@ class EbayOAuth:
         return tokens_from_answer(body, tokens)
 
 
-class EtsyOAuth:
+class EtsyOAuth(_SignInClient):
     SCOPES: tuple[str, ...] = ("listings_r", "listings_w", "listings_d", "transactions_r", "shops_r")
 
     def __init__(self, settings: EtsySettings, shared_secret: str, client: httpx.Client | None = None) -> None:
+        super().__init__(client)
         self.settings = settings
         self._shared_secret = shared_secret
-        self._own_client = client is None
-        self._client = client or httpx.Client(timeout=20.0)
-
-    def close(self) -> None:
-        if self._own_client:
-            self._client.close()
 
     def redirect_uri(self) -> str:
         return f"http://localhost:{self.settings.redirect_port}/callback"
@@ -283,7 +289,7 @@ class TokenSession:
         self,
         platform: str,
         store: TokenStore,
-        refresh: Callable[[OAuthTokens], OAuthTokens],
+        refresh: TokenRefresh,
         *,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
