@@ -280,27 +280,29 @@ def test_two_clients_running_the_jobs_together_cancel_each_platform_exactly_once
     assert len(etsy_withdrawals) == 4
 
 
-def test_an_update_the_platform_refuses_fails_once_and_the_pass_goes_on_to_the_sales(
+def test_an_update_the_platform_refuses_fails_once_and_the_pass_goes_on(
     database: Database,
     alice: UserRecord,
     listing: int,
     engine: SyncEngine,
-    clock: Clock,
+    photos: PhotoStore,
+    tmp_path: Path,
     fake_ebay: FakeEbay,
-    fake_etsy: FakeEtsy,
 ) -> None:
-    list_on(database, alice, listing, "ebay", "etsy")
+    list_on(database, alice, listing, "ebay")
     engine.run_once([alice.id])
     fake_ebay.inject("PUT", r"/offer/", status=400, body=FakeEbay.error_body(25709, "Invalid value"), times=50)
     with database.unit_of_work(alice.id) as uow:
         uow.listings.update(listing, {"price": "52.00"})
         uow.commit()
-    fake_etsy.sell(int(rows(database, alice, listing)["etsy"][1] or 0))
-    clock.advance(seconds=fast_settings().sync.orders_poll_seconds)
+    second = active_listing(database, alice, [photo(photos, tmp_path, "b.jpg")], title="Carhartt detroit jacket")
+    list_on(database, alice, second, "ebay")
     report = engine.run_once([alice.id])
-    ebay_updates = [s for s in report.steps if s.platform == "ebay" and s.step == "update"]
-    assert [s.outcome for s in ebay_updates] == ["failed"]  # once, not again and again
-    assert [s.outcome for s in report.sales] == ["sale"]
+    assert [(s.step, s.outcome) for s in report.steps] == [("publish", "done"), ("update", "failed")]
+    with database.unit_of_work(alice.id) as uow:
+        (row,) = uow.platform_listings.for_listing(listing)
+        assert row.status == "active" and "Invalid value" in (row.error_message or "")
+    assert engine.run_once([alice.id]).steps == []  # asked again only by the next edit
     fake_ebay.clear_faults()
 
 
