@@ -269,6 +269,7 @@ EMPTY: dict[str, Attempt] = {
     "listings.find_by_sku": lambda u, a: u.listings.find_by_sku("LV-501"),
     "listings.page": lambda u, a: u.listings.page(),
     "listings.count_by_status": lambda u, a: u.listings.count_by_status(),
+    "listings.live_platforms": lambda u, a: u.listings.live_platforms(a.listing),
     "platform_listings.for_listing": lambda u, a: u.platform_listings.for_listing(a.listing),
     "cards.page": lambda u, a: u.cards.page(),
     "storage.all_bins": lambda u, a: u.storage.all_bins(),

@@ -269,7 +269,7 @@ def test_a_listing_taken_off_sale_comes_down_at_once_and_a_never_posted_row_is_d
 
 
 def test_a_listing_still_up_on_a_platform_cannot_be_deleted_alone_or_in_bulk(
-    database: Database, alice: UserRecord, listing: int, photos: PhotoStore, tmp_path: Path
+    database: Database, alice: UserRecord, bob: UserRecord, listing: int, photos: PhotoStore, tmp_path: Path
 ) -> None:
     from reseller_desktop.repositories.listings import ListingStillListedError
     from reseller_desktop.services.listing_bulk import BulkChange, apply_bulk
@@ -282,6 +282,8 @@ def test_a_listing_still_up_on_a_platform_cannot_be_deleted_alone_or_in_bulk(
         uow.commit()
     with database.unit_of_work(alice.id) as uow, pytest.raises(ListingStillListedError, match="still listed on ebay"):
         uow.listings.delete(listing)
+    with database.unit_of_work(bob.id) as uow:
+        assert uow.listings.live_platforms(listing) == []  # only the owner learns where it is listed
     with database.unit_of_work(alice.id) as uow:
         result = apply_bulk(uow, [listing, spare], BulkChange("delete"))
         uow.commit()

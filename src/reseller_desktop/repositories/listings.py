@@ -185,7 +185,8 @@ class ListingRepository(UserScopedRepository):
             pl.c.status.in_(("active", "pending_cancel")),
             and_(pl.c.status.in_(("pending", "failed")), pl.c.platform_listing_id.is_not(None)),
         )
-        return list(self._conn.scalars(select(pl.c.platform).where(pl.c.listing_id == listing_id, up)))
+        owned = select(t.c.id).where(t.c.id == listing_id, self._mine())
+        return list(self._conn.scalars(select(pl.c.platform).where(pl.c.listing_id.in_(owned), up)))
 
     def delete(self, listing_id: int) -> None:
         """Delete the listing with its platform rows; notifications and storage items keep their history.
