@@ -1,6 +1,7 @@
 """Screenshot of the real app on sample data, for the README.
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshot.py docs/listings.png
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshot.py docs/sync.png sync
 
 Runs the whole app (embedded database in a temporary folder, sample listings from --demo-data) on
 the X server it is given, waits until the listings are shown, and saves the window as a PNG.
@@ -22,7 +23,10 @@ from reseller_desktop.settings import AppPaths, Settings
 from reseller_desktop.ui.app import Application, _qapp
 
 
-def main(target: Path) -> int:
+PAGES = {"listings": 0, "sync": 3, "notifications": 4}
+
+
+def main(target: Path, page: str = "listings") -> int:
     qapp = _qapp()
     paths = AppPaths.default()
     app = Application(paths, Settings(), demo_data=True)
@@ -36,6 +40,7 @@ def main(target: Path) -> int:
 
     def ready(_user: object) -> None:
         assert app.workspace is not None
+        app.window.navigation.setCurrentRow(PAGES[page])
         app.workspace.model.loaded.connect(lambda: QTimer.singleShot(1500, shoot))
 
     app.ready.connect(ready)
@@ -46,4 +51,4 @@ def main(target: Path) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/listings.png")))
+    raise SystemExit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/listings.png"), *sys.argv[2:3]))
