@@ -22,7 +22,6 @@ from PySide6.QtCore import QTimer
 from reseller_desktop.settings import AppPaths, Settings
 from reseller_desktop.ui.app import Application, _qapp
 
-
 PAGES = {"listings": 0, "sync": 3, "notifications": 4}
 
 
