@@ -26,6 +26,7 @@ from tests.fakes.platform_http_doubles import (
 )
 
 from reseller_desktop.platforms.base import (
+    INTERRUPTED,
     ListingPayload,
     NotConnectedError,
     PermanentPlatformError,
@@ -122,7 +123,7 @@ def test_publish_after_the_answer_to_create_draft_was_lost_makes_one_listing(
         adapter.publish(payload_for(photos), None)  # Etsy made the draft; we never heard
     assert len(fake_etsy.drafts()) == 1
 
-    ref = adapter.publish(payload_for(photos), None)  # the job's retry, with nothing recorded
+    ref = adapter.publish(payload_for(photos), INTERRUPTED)  # the job's retry, with nothing recorded
     assert len(fake_etsy.listings()) == 1
     assert calls(fake_etsy, "POST", "/listings") == 1
     listing = fake_etsy.listing(int(ref.listing_id or 0))
@@ -136,7 +137,7 @@ def test_publish_after_a_lost_image_answer_does_not_add_the_photo_twice(
     adapter = adapters()
     with pytest.raises(TransientPlatformError):
         adapter.publish(payload_for(photos), None)
-    ref = adapter.publish(payload_for(photos), None)
+    ref = adapter.publish(payload_for(photos), INTERRUPTED)
     assert len(fake_etsy.listings()) == 1
     assert len(fake_etsy.images(int(ref.listing_id or 0))) == 2
     assert calls(fake_etsy, "POST", "/images") == 2  # the first photo once, the second once
@@ -343,3 +344,11 @@ def test_etsy_refusing_a_request_is_permanent_with_etsys_words(
         adapters().publish(payload_for(photos, price=Decimal("0.05")), None)
     assert "price must be at least 0.20" in caught.value.message
     assert fake_etsy.listings() == []
+
+
+def test_a_first_publish_does_not_search_the_shop_for_an_earlier_attempt(
+    fake_etsy: FakeEtsy, adapters: Any, photos: tuple[Path, Path]
+) -> None:
+    adapters().publish(payload_for(photos), None)
+    searches = [r for r in fake_etsy.requests if r.method == "GET" and r.path.endswith("/listings")]
+    assert searches == []  # Etsy's daily quota is spent on listing, not on looking

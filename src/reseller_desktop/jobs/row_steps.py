@@ -22,6 +22,7 @@ from reseller_desktop.jobs.backoff import retry_delay
 from reseller_desktop.jobs.notify import notify_once
 from reseller_desktop.photos.store import PhotoStore, is_photo_uri
 from reseller_desktop.platforms.base import (
+    INTERRUPTED,
     ListingPayload,
     NotConnectedError,
     PermanentPlatformError,
@@ -79,7 +80,8 @@ def payload_of(row: ClaimedRow, photos: PhotoStore) -> ListingPayload:
 
 def _ref_of(row: ClaimedRow) -> RemoteRef | None:
     if row.platform_listing_ref is None and not row.remote_extra:
-        return None
+        # An earlier publish that failed or was cut short may still have reached the platform.
+        return INTERRUPTED if row.previous_step == "publish" or row.retry_count > 0 else None
     return RemoteRef(row.platform_listing_ref, row.platform_url, row.remote_extra)
 
 

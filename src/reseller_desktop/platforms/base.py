@@ -87,6 +87,10 @@ class RemoteRef:
 
 RemoteState = Literal["live", "ended", "missing"]
 
+# `previous` for a publish whose earlier attempt may have reached the platform with nothing recorded
+# (a crash, a dropped answer): the adapter looks for what that attempt made before making anything.
+INTERRUPTED = RemoteRef(None, None, {"interrupted": "publish"})
+
 
 # ----- what comes back -----------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -118,7 +122,8 @@ class PlatformAdapter(Protocol):
     name: str  # "ebay", "etsy"
 
     def publish(self, payload: ListingPayload, previous: RemoteRef | None) -> RemoteRef:
-        """Put the listing live. `previous` is what an earlier, maybe interrupted, attempt recorded."""
+        """Put the listing live. `previous`: None for a first attempt (nothing to look for), what an
+        earlier attempt recorded, or INTERRUPTED when one may have acted without a record."""
         ...
 
     def update(self, payload: ListingPayload, ref: RemoteRef) -> RemoteRef:

@@ -66,7 +66,9 @@ class EtsyAdapter:
         photos = read_photos("etsy", payload.photo_paths)  # an unreadable photo stops us before any call
         shop_id = self.shop_id()
         recorded = self._recorded_listing(previous)
-        listing = recorded or self._earlier_attempt(shop_id, payload)
+        # Etsy has no idempotency, so an interrupted attempt's draft is looked for in the shop; a first
+        # attempt skips that search (it reads every page of the shop's listings).
+        listing = recorded or (self._earlier_attempt(shop_id, payload) if previous is not None else None)
         # What was recorded about photos describes the recorded listing only.
         images = recorded_uploads(previous.extra) if previous is not None and recorded is not None else {}
         fresh = listing is None
