@@ -308,3 +308,20 @@ def test_a_sale_entered_by_hand_is_not_counted_again_when_the_platforms_order_ar
         assert apply_sale(uow, sale("R-78", sku=sku), COOLDOWN).outcome == "sale"  # a new one
         uow.commit()
         assert uow.listings.get(listing).quantity == 1
+
+
+def test_an_order_cancelled_after_it_was_counted_tells_the_seller_once(
+    database: Database, alice: UserRecord, listing: int
+) -> None:
+    from dataclasses import replace
+
+    sku = sku_of(database, alice, listing)
+    with database.unit_of_work(alice.id) as uow:
+        assert apply_sale(uow, sale("R-5", sku=sku), COOLDOWN).outcome == "sale"
+        cancelled = replace(sale("R-5", sku=sku), cancelled=True)
+        assert apply_sale(uow, cancelled, COOLDOWN).outcome == "cancelled"
+        assert apply_sale(uow, cancelled, COOLDOWN).outcome == "seen"  # the next poll sees it again
+        uow.commit()
+        warnings = [n for n in uow.notifications.recent() if n.type == "warning"]
+        assert [w.title for w in warnings] == ["Order cancelled on Etsy: Levi's 501 denim jacket, size M"]
+        assert uow.listings.get(listing).status == "sold"  # nothing put back by itself

@@ -133,6 +133,8 @@ def apply_sale(uow: UnitOfWork, sale: PlatformSale, cooldown: timedelta) -> Sale
         .returning(orders.c.id)
     )
     if inserted is None:
+        if sale.cancelled:
+            return _cancelled_after_the_sale(uow, sale)
         return SaleEffect(sale.order_id, sale.line_id, "seen", listing_id)
     if sale.cancelled:
         return SaleEffect(sale.order_id, sale.line_id, "cancelled", listing_id)
@@ -189,6 +191,32 @@ def apply_sale(uow: UnitOfWork, sale: PlatformSale, cooldown: timedelta) -> Sale
         data={"order_id": sale.order_id, "line_id": sale.line_id, "cancel": list(outcome.cancellations)},
     )
     return SaleEffect(sale.order_id, sale.line_id, "sale", listing_id)
+
+
+def _cancelled_after_the_sale(uow: UnitOfWork, sale: PlatformSale) -> SaleEffect:
+    """An order already counted as a sale was cancelled on the platform. The unit is not put back by
+    itself (it may have been re-sold, or not be back on the shelf yet): the seller is told."""
+    key = (orders.c.user_id == uow.user_id, orders.c.platform == sale.platform, orders.c.order_id == sale.order_id)
+    row = uow.connection.execute(
+        select(orders.c.id, orders.c.listing_id)
+        .where(*key, orders.c.line_id == sale.line_id, orders.c.outcome == "sale")
+        .with_for_update()
+    ).first()
+    if row is None:
+        return SaleEffect(sale.order_id, sale.line_id, "seen", None)
+    uow.connection.execute(orders.update().where(orders.c.id == row.id).values(outcome="cancelled"))
+    title = uow.connection.scalar(select(listings.c.title).where(listings.c.id == row.listing_id))
+    name = label(sale.platform)
+    uow.notifications.add(
+        "warning",
+        f"Order cancelled on {name}: {title}",
+        f"Order {sale.order_id} was cancelled after it was counted as a sale. If the item is back on the shelf, "
+        "open the listing, set its quantity and make it active again, then list it from the Sync view.",
+        listing_id=row.listing_id,
+        platform=sale.platform,
+        data={"order_id": sale.order_id, "line_id": sale.line_id, "kind": "order_cancelled"},
+    )
+    return SaleEffect(sale.order_id, sale.line_id, "cancelled", row.listing_id)
 
 
 def _oversold(uow: UnitOfWork, sale: PlatformSale, order_row: int, listing_id: int, reason: str) -> SaleEffect:
