@@ -43,7 +43,9 @@ def paths(tmp_path: Path) -> AppPaths:
 
 
 @pytest.fixture
-def runner() -> Iterator[TaskRunner]:
+def runner(database: Database) -> Iterator[TaskRunner]:
+    """Depends on `database` so that its tasks end before the database's pool is disposed (a task
+    still holding a connection then would leave it open)."""
     runner = TaskRunner()
     yield runner
     runner.wait()

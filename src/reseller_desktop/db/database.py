@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy import Connection, Engine, QueuePool, RootTransaction
 
 from reseller_desktop.db.engine import DatabaseTarget, make_engine
 from reseller_desktop.db.errors import translate
@@ -52,7 +53,14 @@ class Database:
         with self.connect() as conn, conn.begin():
             yield UserRepository(conn)
 
-    def dispose(self) -> None:
+    def dispose(self, wait_seconds: float = 2.0) -> None:
+        """Close the pool. Work still under way on other threads (a background sync pass, a task
+        finishing) gets a moment to hand its connection back first: one returned after the pool is
+        gone would never be closed."""
+        deadline = time.monotonic() + wait_seconds
+        pool = self.engine.pool
+        while isinstance(pool, QueuePool) and pool.checkedout() and time.monotonic() < deadline:
+            time.sleep(0.02)
         self.engine.dispose()
 
 
