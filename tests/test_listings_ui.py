@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
+from tests.workspace_support import open_workspace
 
 from reseller_desktop.db.database import Database
 from reseller_desktop.domain.records import UserRecord
@@ -54,17 +55,8 @@ def add_listings(database: Database, user: UserRecord, count: int) -> list[int]:
 
 @pytest.fixture
 def workspace(qtbot: QtBot, database: Database, alice: UserRecord, paths: AppPaths) -> Iterator[Workspace]:
-    runner = TaskRunner()
-    window = MainWindow(runner)  # closed below, not by qtbot: its close asks the editors first
-    space = Workspace(window, runner, database=database, user=alice, paths=paths, settings=Settings())
-    window.show()
-    yield space
-    for editor in space.all_editors():
-        editor._saved_values = editor.values()  # nothing to ask about at teardown
-    space.shut_down()
-    window.close()
-    runner.wait()
-    window.deleteLater()
+    with open_workspace(database, alice, paths) as space:
+        yield space
 
 
 def open_loaded(qtbot: QtBot, space: Workspace, listing_id: int) -> ListingEditor:

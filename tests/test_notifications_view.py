@@ -11,14 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
+from tests.workspace_support import open_workspace
 
 from reseller_desktop.db.database import Database
 from reseller_desktop.domain.records import UserRecord
-from reseller_desktop.settings import AppPaths, Settings
-from reseller_desktop.ui.main_window import MainWindow
+from reseller_desktop.settings import AppPaths
 from reseller_desktop.ui.notifications_model import MESSAGE, PLATFORM, TITLE, TYPE
 from reseller_desktop.ui.notifications_view import NotificationsView
-from reseller_desktop.ui.tasks import TaskRunner
 from reseller_desktop.ui.workspace import Workspace
 
 NOTIFICATIONS = 4  # the page's position in the navigation
@@ -51,18 +50,8 @@ def seeded(database: Database, alice: UserRecord, bob: UserRecord) -> Seeded:
 
 @pytest.fixture
 def workspace(qtbot: QtBot, database: Database, alice: UserRecord, tmp_path: Path) -> Iterator[Workspace]:
-    runner = TaskRunner()
-    window = MainWindow(runner)
-    paths = AppPaths(tmp_path / "data", tmp_path / "config")
-    space = Workspace(window, runner, database=database, user=alice, paths=paths, settings=Settings())
-    window.show()
-    yield space
-    for editor in space.all_editors():
-        editor._saved_values = editor.values()  # nothing to ask about at teardown
-    space.shut_down()
-    window.close()
-    runner.wait()
-    window.deleteLater()
+    with open_workspace(database, alice, AppPaths(tmp_path / "data", tmp_path / "config")) as space:
+        yield space
 
 
 def loaded(qtbot: QtBot, view: NotificationsView, rows: int) -> None:

@@ -22,13 +22,12 @@ from tests.sync_view_support import (  # noqa: F401  (board_fixture, listings_fi
     select,
     start,
 )
+from tests.workspace_support import open_workspace
 
 from reseller_desktop.db.database import Database
 from reseller_desktop.domain.records import UserRecord
-from reseller_desktop.settings import AppPaths, Settings
+from reseller_desktop.settings import AppPaths
 from reseller_desktop.ui import sync_model
-from reseller_desktop.ui.main_window import MainWindow
-from reseller_desktop.ui.tasks import TaskRunner
 from reseller_desktop.ui.workspace import Workspace
 
 
@@ -126,16 +125,8 @@ def test_refresh_reads_the_board_again_and_keeps_the_selected_cell(
 
 @pytest.fixture
 def workspace(qtbot: QtBot, database: Database, alice: UserRecord, tmp_path: Path) -> Iterator[Workspace]:
-    runner = TaskRunner()
-    window = MainWindow(runner)
-    paths = AppPaths(tmp_path / "data", tmp_path / "config")
-    space = Workspace(window, runner, database=database, user=alice, paths=paths, settings=Settings())
-    window.show()
-    yield space
-    space.shut_down()
-    window.close()
-    runner.wait()
-    window.deleteLater()
+    with open_workspace(database, alice, AppPaths(tmp_path / "data", tmp_path / "config")) as space:
+        yield space
 
 
 def test_the_workspace_shows_the_board_on_the_sync_page_with_its_count(

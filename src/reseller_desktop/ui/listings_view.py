@@ -52,6 +52,7 @@ from reseller_desktop.ui.listings_model import (
     ListingsModel,
     UnitOfWorkFactory,
 )
+from reseller_desktop.ui.offline_banner import OfflineBanner
 from reseller_desktop.ui.tasks import TaskRunner
 
 SEARCH_DEBOUNCE_MS = 250
@@ -174,13 +175,8 @@ class ListingsView(QWidget):
         self.undo_button.clicked.connect(self.undo)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.offline = QLabel("")
-        self.offline.setStyleSheet("background: #fef2f2; color: #991b1b; padding: 6px")
-        self.offline.setWordWrap(True)
-        self.offline.hide()
-        self.retry_button = QPushButton("Retry")
-        self.retry_button.hide()
-        self.retry_button.clicked.connect(self.model.reload)
+        self.offline = OfflineBanner()
+        self.offline.retry.connect(self.model.reload)
 
     def _set_status_action(self, status: str) -> Callable[[], None]:
         return lambda: self.run_bulk(BulkChange("status", status))
@@ -205,12 +201,9 @@ class ListingsView(QWidget):
         actions.addWidget(self.message, 1)
         actions.addWidget(self.import_button)
         actions.addWidget(self.export_button)
-        banner = QHBoxLayout()
-        banner.addWidget(self.offline, 1)
-        banner.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
-        layout.addLayout(banner)
+        layout.addWidget(self.offline)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
 
@@ -255,13 +248,10 @@ class ListingsView(QWidget):
 
     # ----- offline ----------------------------------------------------------------------------------
     def show_offline(self, error: BaseException) -> None:
-        self.offline.setText(f"Offline: {describe_failure(error)}")
-        self.offline.show()
-        self.retry_button.show()
+        self.offline.show_error(error)
 
     def _loaded(self) -> None:
         self.offline.hide()
-        self.retry_button.hide()
 
     # ----- bulk actions -----------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:

@@ -26,6 +26,7 @@ from reseller_desktop.photos.store import PhotoStore
 from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.services.sync_board import BoardRow, row_for_listing
 from reseller_desktop.ui.manual_post_dialog import UrlOpener
+from reseller_desktop.ui.offline_banner import OfflineBanner
 from reseller_desktop.ui.sync_actions_ui import SyncActions
 from reseller_desktop.ui.sync_model import LISTING_STATUS, SKU, TITLE, BoardFilter, SyncBoardModel, UnitOfWorkFactory
 from reseller_desktop.ui.tasks import TaskRunner
@@ -137,13 +138,8 @@ class SyncView(QWidget):
         self.empty.hide()
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.offline = QLabel("")
-        self.offline.setStyleSheet("background: #fef2f2; color: #991b1b; padding: 6px")
-        self.offline.setWordWrap(True)
-        self.offline.hide()
-        self.retry_button = QPushButton("Retry")
-        self.retry_button.hide()
-        self.retry_button.clicked.connect(self.refresh)
+        self.offline = OfflineBanner()
+        self.offline.retry.connect(self.refresh)
 
     def _lay_out(self) -> None:
         filters = QHBoxLayout()
@@ -152,13 +148,10 @@ class SyncView(QWidget):
         filters.addWidget(self.search, 1)
         filters.addWidget(self.summary)
         filters.addWidget(self.sync_button)
-        banner = QHBoxLayout()
-        banner.addWidget(self.offline, 1)
-        banner.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.toolbar)
-        layout.addLayout(banner)
+        layout.addWidget(self.offline)
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
@@ -202,13 +195,10 @@ class SyncView(QWidget):
         self.attention_changed.emit(attention)
 
     def show_offline(self, error: BaseException) -> None:
-        self.offline.setText(f"Offline: {describe_failure(error)}")
-        self.offline.show()
-        self.retry_button.show()
+        self.offline.show_error(error)
 
     def _loaded(self) -> None:
         self.offline.hide()
-        self.retry_button.hide()
         self._show_empty()
         self._restore_selection()
         self._update_actions()
