@@ -286,10 +286,11 @@ def test_live_listings_are_the_active_ones_with_their_skus(
     assert [(r.listing_id, r.extra.get("sku")) for r in adapter.live_listings()] == [(kept.listing_id, "RD-1")]
 
 
-def test_the_shop_is_found_through_get_me_unless_the_settings_name_it(fake_etsy: FakeEtsy, adapters: Any) -> None:
-    assert adapters().shop_id() == str(fake_etsy.shop_id)
+def test_the_shop_is_found_through_get_me_unless_already_known(fake_etsy: FakeEtsy, adapters: Any) -> None:
+    found = adapters()
+    assert found.shop_id() == str(fake_etsy.shop_id) == found.known_shop_id
     assert calls(fake_etsy, "GET", "/users/me") == 1
-    named = adapters(settings=settings_for(fake_etsy, shop_id=str(fake_etsy.shop_id)))
+    named = adapters(shop_id=str(fake_etsy.shop_id))
     assert named.account_name() == fake_etsy.shop_name
     assert calls(fake_etsy, "GET", "/users/me") == 1
 

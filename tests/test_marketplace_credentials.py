@@ -275,7 +275,7 @@ def test_etsy_connects_end_to_end_through_the_browser_and_the_loopback(
         status = finish_connect(database, alice.id, settings, attempt, code)
 
     assert status.connected and status.username == fake_etsy.shop_name
-    assert status.shop_id == settings.etsy.shop_id == str(fake_etsy.shop_id)  # found, for the UI to save
+    assert status.shop_id == str(fake_etsy.shop_id)  # the seller's own shop, found through getMe
     etsy_status = {s.platform: s for s in accounts_status(database, alice.id, settings)}["etsy"]
     assert (etsy_status.connected, etsy_status.username, etsy_status.app_keys_set) == (
         True,
@@ -402,7 +402,6 @@ def test_a_state_mismatch_stores_nothing(
             database, alice.id, settings, attempt, f"http://localhost:1/callback?code=abc&state={attempt.state}x"
         )
     assert_nothing_stored(database, alice, "etsy")
-    assert settings.etsy.shop_id == ""
 
 
 def test_missing_app_keys_say_which(secret_service: None) -> None:

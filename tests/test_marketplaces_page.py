@@ -120,9 +120,6 @@ def test_etsy_connects_from_the_page_and_the_secret_stays_out_of_settings_json(
     assert etsy.disconnect_button.isEnabled()
     assert etsy.secret.text() == ""
     assert app_secret("etsy") == fake_etsy.shared_secret
-    # The shop found on connect is shown and kept in the settings file.
-    assert etsy.edits["shop_id"].text() == str(fake_etsy.shop_id)  # type: ignore[union-attr]
-    qtbot.waitUntil(lambda: f'"shop_id": "{fake_etsy.shop_id}"' in saved_settings(paths), timeout=WAIT_MS)
     on_disk = json.loads(saved_settings(paths))
     assert on_disk["etsy"]["keystring"] == fake_etsy.keystring
     assert on_disk["etsy"]["redirect_port"] == port
@@ -252,3 +249,16 @@ def test_the_manual_marketplaces_are_listed_as_handled_by_hand(
     assert "Sync view" in text
     assert set(page.groups) == {"ebay", "etsy"}
     qtbot.waitUntil(lambda: runner.active == 0, timeout=WAIT_MS)
+
+
+def test_a_web_address_typed_wrong_is_named_and_nothing_is_saved(
+    qtbot: QtBot, runner: TaskRunner, database: Database, alice: UserRecord, paths: AppPaths
+) -> None:
+    page = make_page(qtbot, runner, database, alice, Settings(), paths, Browser())
+    etsy = page.groups["etsy"]
+    etsy.edits["api_base"].setText("openapi.etsy.com")  # type: ignore[union-attr]
+    page.save_button.click()
+    assert "“openapi.etsy.com” is not a web address" in etsy.message.text()
+    assert not paths.settings_file.exists()
+    etsy.connect_button.click()  # nor does a sign-in start from it
+    assert "is not a web address" in etsy.message.text() and etsy.connect_button.isEnabled()

@@ -38,7 +38,7 @@ def settings(fake_ebay: FakeEbay, fake_etsy: FakeEtsy) -> Settings:
     ebay.fulfillment_policy_id, ebay.payment_policy_id, ebay.return_policy_id = "6196932000", "6196938000", "6196940000"
     etsy = settings.etsy
     etsy.api_base, etsy.token_url, etsy.authorize_url = fake_etsy.base_url, fake_etsy.token_url, fake_etsy.authorize_url
-    etsy.keystring, etsy.shop_id = fake_etsy.keystring, str(fake_etsy.shop_id)
+    etsy.keystring = fake_etsy.keystring
     etsy.shipping_profile_id, etsy.taxonomy_id = "1001", "1429"
     return settings
 

@@ -79,7 +79,6 @@ class EtsySettings:
     token_url: str = "https://api.etsy.com/v3/public/oauth/token"  # noqa: S105 (an address)
     keystring: str = ""
     redirect_port: int = 8765  # the loopback redirect http://localhost:<port>/callback registered with Etsy
-    shop_id: str = ""  # found on connect
     shipping_profile_id: str = ""
     taxonomy_id: str = ""  # default; a listing's attributes["etsy_taxonomy_id"] wins
     who_made: str = "someone_else"

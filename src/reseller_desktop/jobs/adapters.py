@@ -15,6 +15,8 @@ from reseller_desktop.domain.platforms import label
 from reseller_desktop.keyring_store import KeyringUnavailableError
 from reseller_desktop.platforms.base import NotConnectedError, PlatformAdapter, TokenStore
 from reseller_desktop.platforms.credentials import KeyringTokenStore, app_secret
+from reseller_desktop.platforms.ebay import make_ebay
+from reseller_desktop.platforms.etsy import EtsyAdapter, make_etsy
 from reseller_desktop.platforms.http import RetryPolicy
 from reseller_desktop.platforms.rate_limit import RateLimiter, limiter_for
 from reseller_desktop.repositories import sync_queue
@@ -60,6 +62,9 @@ class KeyringAdapterSource:
         self.settings, self.tokens, self.secrets = settings, tokens, secrets
         self.budget = DatabaseDailyBudget(database, self._per_day) if database is not None else None
         self._open: dict[tuple[UUID, str], PlatformAdapter] = {}
+        # Each seller's Etsy shop, found once per run: accounts on one computer have shops of their own.
+        self._etsy_shops: dict[UUID, str] = {}
+        self._keyring_warned = False
 
     def _per_day(self, platform: str) -> int:
         return self.settings.ebay.requests_per_day if platform == "ebay" else self.settings.etsy.requests_per_day
@@ -73,7 +78,12 @@ class KeyringAdapterSource:
     def is_connected(self, user_id: UUID, platform: str) -> bool:
         try:
             return self.tokens(user_id, platform).load() is not None
-        except KeyringUnavailableError:
+        except KeyringUnavailableError as exc:
+            # Not this client's work then (another, with a keyring, does it), but never silently:
+            # on a headless machine this is why nothing is synced.
+            if not self._keyring_warned:
+                log.warning("the keyring cannot be read, so no marketplace account is served here: %s", exc)
+                self._keyring_warned = True
             return False
 
     def adapter_for(self, user_id: UUID, platform: str) -> PlatformAdapter:
@@ -96,16 +106,18 @@ class KeyringAdapterSource:
         retry = RetryPolicy(sync.call_attempts, sync.call_retry_base_seconds, sync.call_max_wait_seconds)
         adapter: PlatformAdapter
         if platform == "ebay":
-            from reseller_desktop.platforms.ebay import make_ebay
-
             adapter = make_ebay(
                 self.settings.ebay, secret, store, limiter=self._limiter(platform), retry=retry, timeout=timeout
             )
         elif platform == "etsy":
-            from reseller_desktop.platforms.etsy import make_etsy
-
             adapter = make_etsy(
-                self.settings.etsy, secret, store, limiter=self._limiter(platform), retry=retry, timeout=timeout
+                self.settings.etsy,
+                secret,
+                store,
+                self._etsy_shops.get(user_id, ""),
+                limiter=self._limiter(platform),
+                retry=retry,
+                timeout=timeout,
             )
         else:
             raise NotConnectedError(platform, f"{label(platform)} has no API; it is handled by hand.")
@@ -113,7 +125,9 @@ class KeyringAdapterSource:
         return adapter
 
     def close_all(self) -> None:
-        for adapter in self._open.values():
+        for (user_id, _platform), adapter in self._open.items():
+            if isinstance(adapter, EtsyAdapter) and adapter.known_shop_id:
+                self._etsy_shops[user_id] = adapter.known_shop_id
             try:
                 adapter.close()
             except Exception:  # closing a client must not hide the pass's outcome

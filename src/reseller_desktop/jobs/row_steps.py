@@ -200,14 +200,14 @@ class RowStepper:
                 "next_attempt_at": None,
                 "sync_step": None,
             }
-            sync_queue.release(uow.connection, row.platform_listing_id, self.owner, values)
-            record = uow.platform_listings.get(row.platform_listing_id)
-            close_tasks(uow, record)
-            uow.activity_log.record(
-                "platform_withdrawn", "platform_listing", row.platform_listing_id, {"platform": row.platform}
-            )
+            recorded = sync_queue.release(uow.connection, row.platform_listing_id, self.owner, values)
+            if recorded:  # else deleted meanwhile, or another client took the row over and records it
+                close_tasks(uow, uow.platform_listings.get(row.platform_listing_id))
+                uow.activity_log.record(
+                    "platform_withdrawn", "platform_listing", row.platform_listing_id, {"platform": row.platform}
+                )
             uow.commit()
-        return StepResult(row.platform_listing_id, row.platform, row.step, "done")
+        return StepResult(row.platform_listing_id, row.platform, row.step, "done" if recorded else "skipped")
 
     def _transient(self, row: ClaimedRow, message: str, retry_after: float | None) -> StepResult:
         attempts = row.retry_count + 1

@@ -10,7 +10,6 @@ such and raises a warning with both orders; nothing already recorded is overwrit
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -260,6 +259,3 @@ def detect_sales(
         if effect.outcome not in ("seen", "unmatched"):
             log.info("%s order %s line %s: %s", sale.platform, sale.order_id, sale.line_id, effect.outcome)
     return effects
-
-
-Clock = Callable[[], datetime]

@@ -110,14 +110,6 @@ class PlatformSale:
     raw: Mapping[str, Any] = field(default_factory=dict)  # the order as the platform gave it, for the record
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    """A platform's published limits; the settings may lower them."""
-
-    per_second: float
-    per_day: int
-
-
 class PlatformAdapter(Protocol):
     name: str  # "ebay", "etsy"
 

@@ -39,17 +39,22 @@ REUSABLE_STATES = ("active", "draft", "inactive")  # where an earlier attempt's 
 class EtsyAdapter:
     name = "etsy"
 
-    def __init__(self, settings: EtsySettings, http: PlatformHttp) -> None:
+    def __init__(self, settings: EtsySettings, http: PlatformHttp, shop_id: str = "") -> None:
         self.settings = settings
         self.http = http
-        self._shop_id = str(settings.shop_id or "").strip()
+        self._shop_id = shop_id.strip()
         self._shop_lock = threading.Lock()
 
     def close(self) -> None:
         self.http.close()
 
+    @property
+    def known_shop_id(self) -> str:
+        """The shop id if it is known already, without asking Etsy ("" if not)."""
+        return self._shop_id
+
     def shop_id(self) -> str:
-        """The seller's shop id: from the settings, else asked of Etsy (getMe) once."""
+        """The seller's shop id: as given (known from an earlier call), else asked of Etsy (getMe) once."""
         with self._shop_lock:
             if not self._shop_id:
                 me = self.http.json("GET", f"{APP}/users/me") or {}
@@ -267,10 +272,15 @@ def _first_sku(listing: Mapping[str, Any]) -> str | None:
 
 
 def make_etsy(
-    settings: EtsySettings, shared_secret: str, tokens: TokenStore, **options: Unpack[SellerHttpOptions]
+    settings: EtsySettings,
+    shared_secret: str,
+    tokens: TokenStore,
+    shop_id: str = "",
+    **options: Unpack[SellerHttpOptions],
 ) -> EtsyAdapter:
     """An Etsy adapter for one seller. Every call sends x-api-key `keystring:shared_secret` and the
-    seller's bearer token. Without `limiter` it paces itself alone; a `client` passed in is not closed."""
+    seller's bearer token. Without `limiter` it paces itself alone; a `client` passed in is not closed.
+    The shop is the seller's own (getMe), found once; `shop_id` skips that when already known."""
     parts.check_keys(settings, shared_secret)
     http = seller_http(
         "etsy",
@@ -281,4 +291,4 @@ def make_etsy(
         headers={"x-api-key": f"{settings.keystring}:{shared_secret}"},
         **options,
     )
-    return EtsyAdapter(settings, http)
+    return EtsyAdapter(settings, http, shop_id)

@@ -280,15 +280,3 @@ def spend_api_call(conn: Connection, platform: str, day: Any) -> int:
         )
         or 0
     )
-
-
-def oldest_due(conn: Connection, users: Sequence[UUID], now: datetime) -> datetime | None:
-    """When the next scheduled cancellation falls due (for a worker that wants to wake up for it)."""
-    if not users:
-        return None
-    value = conn.scalar(
-        select(func.min(pl.c.cancel_scheduled_at))
-        .join(listings, listings.c.id == pl.c.listing_id)
-        .where(listings.c.user_id.in_(users), pl.c.status == "pending_cancel", pl.c.cancel_scheduled_at > now)
-    )
-    return value if isinstance(value, datetime) else None

@@ -7,7 +7,7 @@ the seller can drag the whole folder into the platform's upload box.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from reseller_desktop.db.database import UnitOfWork
@@ -54,14 +54,7 @@ def prepare_manual_post(uow: UnitOfWork, platform_listing_id: int, photos: Photo
         if source.exists():
             copied += 1
             shutil.copyfile(source, folder / f"{copied:02d}{source.suffix}")
-    values = {
-        "title": listing.title,
-        "description": listing.description,
-        "photos": uris,
-        "condition": listing.condition,
-        "attributes": listing.attributes,
-        "price": listing.price,
-    }
+    values = asdict(listing) | {"photos": uris}
     return ManualPost(
         platform=row.platform,
         platform_label=rules.label,

@@ -104,7 +104,7 @@ class AccountStatus:
     refresh_expires_at: datetime | None
     app_keys_set: bool
     problem: str | None = None  # e.g. the keyring is locked: the status is unknown, not "disconnected"
-    shop_id: str | None = None  # Etsy, after a connect: the shop found (settings.etsy.shop_id)
+    shop_id: str | None = None  # Etsy, after a connect: the seller's own shop
 
 
 @dataclass(frozen=True)
@@ -199,8 +199,7 @@ def finish_connect(
 ) -> AccountStatus:
     """Trade the code for tokens and keep them; the account name goes to marketplace_credentials.
 
-    Etsy: the shop found is also put in `settings.etsy.shop_id` when that was empty (the caller
-    saves the settings) and returned in `shop_id`.
+    A reconnect that fails half-way leaves the account as it was: the earlier tokens are put back.
     """
     platform = attempt.platform
     secret = _app_secret_or_raise(platform, settings)
@@ -215,16 +214,19 @@ def finish_connect(
         ) from None
 
     store = KeyringTokenStore(user_id, platform)
+    previous = store.load()
     store.save(tokens)
     try:
         with database.unit_of_work(user_id) as uow:
             uow.credentials.save(platform, username)
             uow.commit()
     except BaseException:
-        store.clear()  # not connected in the database: not connected in the keyring either
+        # Not recorded in the database: the keyring goes back to what it held.
+        if previous is not None:
+            store.save(previous)
+        else:
+            store.clear()
         raise
-    if platform == "etsy" and shop_id and not settings.etsy.shop_id:
-        settings.etsy.shop_id = shop_id
     log.info("connected %s account %s for user %s", platform, username, user_id)
     return AccountStatus(
         platform=platform,

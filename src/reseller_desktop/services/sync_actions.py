@@ -7,8 +7,7 @@ Each action is one short transaction that only changes rows; the background jobs
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import Text, select, type_coerce, update
 
@@ -39,14 +38,7 @@ def list_on(uow: UnitOfWork, listing_id: int, platforms: Sequence[str]) -> ListO
             f"“{listing.title}” is {listing.status}; only an active listing can be listed on a marketplace.",
             "Make it active first (it needs a storage location).",
         )
-    values = {
-        "title": listing.title,
-        "description": listing.description,
-        "photos": listing.photos,
-        "condition": listing.condition,
-        "attributes": listing.attributes,
-        "price": listing.price,
-    }
+    values = asdict(listing)
     existing = {row.platform: row for row in uow.platform_listings.for_listing(listing_id)}
     added: list[str] = []
     already: list[str] = []
@@ -85,14 +77,15 @@ def _locked(uow: UnitOfWork, platform_listing_id: int) -> PlatformListingRecord:
     return uow.platform_listings.get(row.id)
 
 
-def _intent(uow: UnitOfWork, platform_listing_id: int) -> str | None:
+def _sync_step(uow: UnitOfWork, platform_listing_id: int) -> str | None:
+    """The step the jobs last took (or are taking) for the row; it stays set after a failure."""
     return uow.connection.scalar(select(pl.c.sync_step).where(pl.c.id == platform_listing_id))
 
 
 def retry_now(uow: UnitOfWork, platform_listing_id: int) -> PlatformListingRecord:
     """Try a failed row again at once, with a fresh set of attempts. A failed delist stays a delist."""
     row = _locked(uow, platform_listing_id)
-    if row.status == "failed" and _intent(uow, row.id) == "withdraw":
+    if row.status == "failed" and _sync_step(uow, row.id) == "withdraw":
         changes = {"status": "pending_cancel", "cancel_scheduled_at": utc_now()}
     elif row.status in ("failed", "pending"):
         changes = {"status": "pending"}
@@ -127,8 +120,7 @@ def _never_posted(row: PlatformListingRecord) -> bool:
 def _maybe_on_platform(uow: UnitOfWork, platform_listing_id: int) -> bool:
     """A publish is under way, or an earlier one was interrupted: the platform may have the listing
     although nothing here says so yet. Only a withdraw (which finds it by SKU) can be sure."""
-    step = uow.connection.scalar(select(pl.c.sync_step).where(pl.c.id == platform_listing_id))
-    return step is not None
+    return _sync_step(uow, platform_listing_id) is not None
 
 
 def keep_listed(uow: UnitOfWork, platform_listing_id: int) -> PlatformListingRecord:
@@ -201,8 +193,3 @@ def remove_platform(uow: UnitOfWork, platform_listing_id: int) -> None:
             "Use Cancel now; once it shows canceled it can be removed.",
         )
     uow.platform_listings.remove(row.id)
-
-
-def due_at(row_cancel_at: datetime | None, now: datetime) -> float | None:
-    """Seconds until a scheduled cancellation (negative when overdue), for the countdown."""
-    return None if row_cancel_at is None else (row_cancel_at - now).total_seconds()

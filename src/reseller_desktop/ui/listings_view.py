@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
     QTableView,
     QToolButton,
@@ -53,6 +52,7 @@ from reseller_desktop.ui.listings_model import (
     UnitOfWorkFactory,
 )
 from reseller_desktop.ui.offline_banner import OfflineBanner
+from reseller_desktop.ui.questions import ask
 from reseller_desktop.ui.tasks import TaskRunner
 
 SEARCH_DEBOUNCE_MS = 250
@@ -276,12 +276,8 @@ class ListingsView(QWidget):
 
     def ask_delete(self) -> None:
         count = len(self.selected_ids())
-        answer = QMessageBox.question(
-            self,
-            "Delete listings",
-            f"Delete {count} listing(s) with their platform rows? You can undo this until the next bulk change.",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        question = f"Delete {count} listing(s) with their platform rows? You can undo this until the next bulk change."
+        if ask(self, "Delete listings", question):
             self.run_bulk(BulkChange("delete"))
 
     def run_bulk(self, change: BulkChange) -> None:

@@ -61,10 +61,10 @@ class ManualPostDialog(QDialog):
         )
         self.photos_label.setWordWrap(True)
         self.folder_button = QPushButton("Open photo folder")
-        self.folder_button.clicked.connect(lambda: self._open_url(QUrl.fromLocalFile(str(post.photo_folder))))
+        self.folder_button.clicked.connect(lambda: self._open(QUrl.fromLocalFile(str(post.photo_folder))))
         self.platform_button = QPushButton(f"Open {post.platform_label}")
         self.platform_button.setEnabled(bool(post.post_url))
-        self.platform_button.clicked.connect(lambda: self._open_url(QUrl(post.post_url)))
+        self.platform_button.clicked.connect(lambda: self._open(QUrl(post.post_url)))
         self.copied = QLabel("")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -80,6 +80,11 @@ class ManualPostDialog(QDialog):
         layout.addLayout(opening)
         layout.addWidget(self.copied)
         layout.addWidget(buttons)
+
+    def _open(self, url: QUrl) -> None:
+        if not self._open_url(url):  # no file manager or browser set up: say where it is instead
+            where = url.toLocalFile() if url.isLocalFile() else url.toString()
+            self.copied.setText(f"Could not open it here; it is at {where}")
 
     def _with_copy(self, name: str, field: QWidget, text: Callable[[], str]) -> QWidget:
         button = QPushButton("Copy")

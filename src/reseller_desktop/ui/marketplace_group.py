@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,6 +32,9 @@ WHEN_MADE = (
     "made_to_order", "2020_2025", "2010_2019", "2006_2009", "before_2006", "2000_2005", "1990s", "1980s",
     "1970s", "1960s", "1950s", "1940s", "1930s", "1920s", "1910s", "1900s", "1800s", "1700s", "before_1700",
 )  # fmt: skip
+
+
+ADDRESS_FIELDS = ("api_base", "authorize_url", "token_url")
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,6 @@ ETSY_SECTIONS = (
     Section(
         "Listing defaults",
         (
-            Field("shop_id", "Shop ID (found on connect)"),
             Field("shipping_profile_id", "Shipping profile ID"),
             Field("taxonomy_id", "Default taxonomy ID"),
             Field("who_made", "Who made it", WHO_MADE),
@@ -190,6 +193,20 @@ class MarketplaceGroup(QGroupBox):
             else:
                 edit.setText(str(value))
         self._update_how_to()
+
+    def address_problem(self) -> str | None:
+        """What is wrong with a typed web address (API, sign-in, token), or None."""
+        for name in ADDRESS_FIELDS:
+            edit = self.edits.get(name)
+            if not isinstance(edit, QLineEdit):
+                continue
+            parts = urlsplit(edit.text().strip())
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                return (
+                    f"“{edit.text().strip()}” is not a web address. Write it in full, like "
+                    "https://api.ebay.com (the sandbox and test-shop addresses are in their docs)."
+                )
+        return None
 
     def apply_to(self, values: EbaySettings | EtsySettings) -> None:
         """Copy the fields into the settings section (not the secret: that goes to the keyring)."""

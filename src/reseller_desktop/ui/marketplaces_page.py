@@ -17,8 +17,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
-    QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -42,6 +40,7 @@ from reseller_desktop.services.marketplace_accounts import (
 from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.settings import AppPaths, EbaySettings, EtsySettings, Settings
 from reseller_desktop.ui.marketplace_group import ERROR_STYLE, MarketplaceGroup
+from reseller_desktop.ui.questions import ask
 from reseller_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -52,11 +51,6 @@ Confirm = Callable[[QWidget, str, str], bool]  # (parent, title, question) → t
 
 def open_in_browser(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
-
-
-def ask(parent: QWidget, title: str, question: str) -> bool:
-    answer = QMessageBox.question(parent, title, question)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def _cancel_all(attempts: dict[str, ConnectAttempt]) -> None:
@@ -152,6 +146,15 @@ class MarketplacesPage(QWidget):
         self.message.setText(text)
 
     # ----- saving ---------------------------------------------------------------------------------------
+    def _addresses_ok(self) -> bool:
+        """Every typed web address is one; else the group says which is not, and nothing is saved."""
+        for group in self.groups.values():
+            problem = group.address_problem()
+            if problem is not None:
+                group.show_message(problem)
+                return False
+        return True
+
     def _collect(self) -> tuple[Settings, dict[str, str]]:
         """The fields into the settings; a copy of them and the typed secrets for a worker."""
         typed: dict[str, str] = {}
@@ -169,6 +172,8 @@ class MarketplacesPage(QWidget):
             set_app_secret(platform, secret)
 
     def save(self) -> None:
+        if not self._addresses_ok():
+            return
         snapshot, typed = self._collect()
         self.save_button.setEnabled(False)
         self._runner.run(
@@ -194,6 +199,8 @@ class MarketplacesPage(QWidget):
     def connect_account(self, platform: str) -> None:
         """Save what was typed (the keys are needed), then open the platform's sign-in in the browser."""
         group = self.groups[platform]
+        if not self._addresses_ok():
+            return
         self._drop_attempt(platform)
         snapshot, typed = self._collect()
         group.set_busy(True)
@@ -267,19 +274,6 @@ class MarketplacesPage(QWidget):
         group.set_busy(False)
         group.show_waiting(False)
         group.show_status(status)
-        if status.shop_id and not self.settings.etsy.shop_id:
-            # The worker found the shop on its copy of the settings: keep it in the real ones.
-            self.settings.etsy.shop_id = status.shop_id
-            shop_edit = group.edits["shop_id"]
-            if isinstance(shop_edit, QLineEdit):
-                shop_edit.setText(status.shop_id)
-            snapshot = copy.deepcopy(self.settings)
-            self._runner.run(
-                lambda: snapshot.save(self._paths.settings_file),
-                on_error=self._page_failed,
-                label="Saving the Etsy shop",
-                owner=self,
-            )
 
     def _attempt_failed(self, attempt: ConnectAttempt, error: BaseException) -> None:
         if self._attempts.get(attempt.platform) is not attempt:

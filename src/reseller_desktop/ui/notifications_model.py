@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -13,6 +12,7 @@ from PySide6.QtGui import QColor, QFont
 from reseller_desktop.db.database import UnitOfWork
 from reseller_desktop.domain.platforms import label
 from reseller_desktop.domain.records import NotificationRecord
+from reseller_desktop.ui.sync_cells import local_time
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 Index = QModelIndex | QPersistentModelIndex
@@ -115,5 +115,5 @@ class NotificationsModel(QAbstractTableModel):
         if column == PLATFORM:
             return label(record.platform) if record.platform else ""
         if column == TIME and record.created_at is not None:
-            return record.created_at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+            return local_time(record.created_at, "%Y-%m-%d %H:%M")
         return ""

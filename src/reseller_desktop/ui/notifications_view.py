@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QModelIndex, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from reseller_desktop.domain.records import NotificationRecord
 from reseller_desktop.domain.vocabulary import NOTIFICATION_TYPES
+from reseller_desktop.repositories.notifications import NotificationRepository
 from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.ui.notifications_model import (
     MESSAGE,
@@ -114,6 +117,7 @@ class NotificationsView(QWidget):
         )
 
     def _arrived(self, page: NotificationPage) -> None:
+        self.message.setText("")  # an earlier problem is over once a page has arrived
         keep = self._selected_id
         self.model.set_records(page.records)
         row = self.model.row_of(keep) if keep is not None else None
@@ -143,29 +147,29 @@ class NotificationsView(QWidget):
             self._mark_read(record)
 
     def _mark_read(self, record: NotificationRecord) -> None:
-        new_uow = self._new_uow
-
-        def work() -> int:
-            with new_uow() as uow:
-                uow.notifications.mark_read(record.id)
-                uow.commit()
-                return uow.notifications.unread_count()
-
         self.model.mark_read_locally({record.id})
         self._update_buttons()
-        self._runner.run(work, on_done=self._marked, on_error=self._failed, label="Marking read", owner=self)
+        self._mark(lambda repository: repository.mark_read(record.id), self._marked)
 
     def mark_all_read(self) -> None:
+        self.mark_all_button.setEnabled(False)
+        self._mark(lambda repository: repository.mark_all_read(), self._marked_all)
+
+    def _mark(self, change: Callable[[NotificationRepository], object], on_done: Callable[[int], None]) -> None:
+        """Mark read in the database, then the unread count; on failure, show what the database holds."""
         new_uow = self._new_uow
 
         def work() -> int:
             with new_uow() as uow:
-                uow.notifications.mark_all_read()
+                change(uow.notifications)
                 uow.commit()
                 return uow.notifications.unread_count()
 
-        self.mark_all_button.setEnabled(False)
-        self._runner.run(work, on_done=self._marked_all, on_error=self._failed, label="Marking read", owner=self)
+        self._runner.run(work, on_done=on_done, on_error=self._mark_failed, label="Marking read", owner=self)
+
+    def _mark_failed(self, error: BaseException) -> None:
+        self._failed(error)
+        self.refresh()  # the rows shown read a moment ago may still be unread
 
     def _marked(self, unread: int) -> None:
         self._set_unread(unread)

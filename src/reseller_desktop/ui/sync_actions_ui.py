@@ -11,9 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from reseller_desktop.db.database import UnitOfWork
 from reseller_desktop.domain.errors import ValidationError
@@ -24,6 +25,7 @@ from reseller_desktop.services.manual_posting import ManualPost, prepare_manual_
 from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.services.sync_board import BoardPage, BoardRow, PlatformCell
 from reseller_desktop.ui.manual_post_dialog import ManualPostDialog, UrlOpener
+from reseller_desktop.ui.questions import ask
 from reseller_desktop.ui.sync_dialogs import ListOnDialog, MarkPostedDialog, platforms_to_offer
 from reseller_desktop.ui.sync_model import SyncBoardModel, UnitOfWorkFactory, load_row
 from reseller_desktop.ui.tasks import TaskRunner
@@ -194,8 +196,8 @@ class SyncActions(QObject):
         self._show(ManualPostDialog(post, self._open_url, self._parent))
 
     def open_on_platform(self) -> None:
-        if self.cell is not None and self.cell.platform_url:
-            self._open_url(QUrl(self.cell.platform_url))
+        if self.cell is not None and self.cell.platform_url and not self._open_url(QUrl(self.cell.platform_url)):
+            self.message.emit(f"Could not open a browser here; the listing is at {self.cell.platform_url}", True)
 
     def _open_listing(self) -> None:
         if self.row is not None:
@@ -228,15 +230,18 @@ class SyncActions(QObject):
             refused = ", ".join(label(p) for p in outcome.refused)
             text = f"“{row.title}” will be listed on {names}." if names else f"“{row.title}” was not listed anywhere."
             self.message.emit(text + (f" Not on {refused} yet: see what to fix." if refused else ""), bool(refused))
-            dialog.show_outcome(outcome)
+            if shiboken6.isValid(dialog):  # the seller may have closed it and opened another meanwhile
+                dialog.show_outcome(outcome)
 
-        self._runner.run(
-            work,
-            on_done=done,
-            on_error=lambda error: dialog.show_error(user_message(error)),
-            label="Listing",
-            owner=dialog,
-        )
+        def failed(error: BaseException) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.show_error(user_message(error))
+            else:
+                self._failed(error)
+
+        # Owned by the actions, not the dialog: the change is committed either way, so its outcome
+        # must reach the board even when the dialog is gone.
+        self._runner.run(work, on_done=done, on_error=failed, label="Listing", owner=self)
 
     # ----- helpers -----------------------------------------------------------------------------------------
     def _change_cell(
@@ -265,11 +270,11 @@ class SyncActions(QObject):
         def changed(page: BoardPage) -> None:
             self._model.apply_row(listing_id, page)
             self.message.emit(f"“{row.title}” on {label(cell.platform)} {outcome}.", False)
-            if done is not None:
+            if done is not None and shiboken6.isValid(done):
                 done.accept()
 
         def failed(error: BaseException) -> None:
-            if on_error is not None:
+            if on_error is not None and (done is None or shiboken6.isValid(done)):
                 on_error(user_message(error))
             else:
                 self._failed(error)
@@ -280,8 +285,7 @@ class SyncActions(QObject):
         self.message.emit(user_message(error), True)
 
     def _confirm(self, title: str, question: str) -> bool:
-        answer = QMessageBox.question(self._parent, title, question)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask(self._parent, title, question)
 
     def _show(self, dialog: QDialog) -> None:
         if self.dialog is not None:

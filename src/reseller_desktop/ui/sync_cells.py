@@ -45,11 +45,11 @@ def countdown_text(seconds_left: float) -> str:
     return f"◷ cancels in {clock}"
 
 
-def local_time(moment: datetime | None) -> str:
+def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """A naive UTC timestamp from the database, in the seller's time zone."""
     if moment is None:
         return "never"
-    return moment.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return moment.replace(tzinfo=UTC).astimezone().strftime(fmt)
 
 
 def cell_kind(cell: PlatformCell, cancel_due: bool) -> str:

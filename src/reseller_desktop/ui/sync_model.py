@@ -79,8 +79,6 @@ class SyncBoardModel(QAbstractTableModel):
         # platform_listing_id → (listing id, platform, clock() at its cancel time)
         self._deadlines: dict[int, tuple[int, str, float]] = {}
         self._settled: set[int] = set()  # countdowns that ran out and were painted so
-        self.attention_count = 0
-        self.scheduled_count = 0
         self._next_after_id: int | None = None
         self._exhausted = True
         self._fetching = False
@@ -288,8 +286,7 @@ class SyncBoardModel(QAbstractTableModel):
         self._settled &= live
 
     def _take_counts(self, page: BoardPage) -> None:
-        self.attention_count, self.scheduled_count = page.attention_count, page.scheduled_count
-        self.counts_changed.emit(self.attention_count, self.scheduled_count)
+        self.counts_changed.emit(page.attention_count, page.scheduled_count)
 
     def _page_arrived(self, generation: int, page: BoardPage) -> None:
         if generation != self._generation:
