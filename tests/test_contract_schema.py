@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from reseller_desktop.db import sync_tables
+from reseller_desktop.db.collection_tables import CARD_COLUMNS, STORAGE_ITEM_COLUMNS
 from reseller_desktop.db.database import Database
 from reseller_desktop.db.desktop_additions import ADDED_COLUMNS, ADDED_INDEXES
 from reseller_desktop.db.listing_indexes import TRIGRAM_INDEX
@@ -99,6 +100,9 @@ def test_columns_types_nullability_and_defaults_match_the_contract(database: Dat
     added = {c for t, c in ADDED_COLUMNS if t == table}
     if table == "platform_listings":
         added |= set(sync_tables.PLATFORM_LISTING_COLUMNS)
+    added |= set({"card_collections": CARD_COLUMNS, "storage_items": STORAGE_ITEM_COLUMNS}.get(table, ()))
+    for name in added:  # every addition is nullable: a web-app row written without it stays valid
+        assert found[name][1] == "YES", name
     assert set(found) == {c.name for c in wanted.columns} | added
     for column in wanted.columns:
         data_type, nullable, default = found[column.name]
@@ -157,6 +161,10 @@ def test_unique_constraints_and_foreign_keys_match_the_contract(database: Databa
         (c.name, m.group(1)) for c in TABLES[table].columns if (m := re.search(r"FK → (\w+\.\w+)", c.constraints))
     }
     wanted_fks |= {(c, "users.id") for t, c in ADDED_COLUMNS if t == table}
+    wanted_fks |= {
+        "card_collections": {("listing_id", "listings.id")},
+        "storage_items": {("removed_from_section_id", "storage_sections.id")},
+    }.get(table, set())
     assert fks == wanted_fks
 
 

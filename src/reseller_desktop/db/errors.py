@@ -10,8 +10,10 @@ from __future__ import annotations
 import psycopg.errors
 from sqlalchemy import exc as sa_exc
 
+from reseller_desktop.db.collection_tables import CAPACITY_CONSTRAINT
+from reseller_desktop.db.collection_tables import CHECK_MESSAGES as COLLECTION_CHECK_MESSAGES
 from reseller_desktop.db.desktop_additions import CHECK_MESSAGES, UNIQUE_MESSAGES
-from reseller_desktop.domain.errors import UserError
+from reseller_desktop.domain.errors import SectionFullError, UserError
 
 
 class DatabaseUnavailableError(UserError):
@@ -50,8 +52,7 @@ def translate(error: BaseException, where: str) -> BaseException:
             "Narrow the filter and try again; if it keeps happening the server is overloaded.",
         )
     if isinstance(original, psycopg.errors.CheckViolation):
-        name = original.diag.constraint_name or ""
-        return ConstraintError(CHECK_MESSAGES.get(name, f"The data breaks the rule {name}."), name)
+        return _broken_check(original)
     if isinstance(original, psycopg.errors.UniqueViolation):
         name = original.diag.constraint_name or ""
         return ConstraintError(UNIQUE_MESSAGES.get(name, f"That value already exists ({name})."), name)
@@ -86,3 +87,11 @@ def translate(error: BaseException, where: str) -> BaseException:
             "Check that the server is running and the network is up; nothing was saved.",
         )
     return error
+
+
+def _broken_check(error: psycopg.errors.CheckViolation) -> UserError:
+    name = error.diag.constraint_name or ""
+    if name == CAPACITY_CONSTRAINT:  # raised by the storage triggers, with a message naming the section
+        return SectionFullError(error.diag.message_primary or "That section is full.", error.diag.message_hint or "")
+    message = CHECK_MESSAGES.get(name) or COLLECTION_CHECK_MESSAGES.get(name) or f"The data breaks the rule {name}."
+    return ConstraintError(message, name)

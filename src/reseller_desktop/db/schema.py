@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Index, MetaData, Table, text
 
+from reseller_desktop.db.collection_tables import add_collection_tables
 from reseller_desktop.db.contract_tables import NAMING_CONVENTION, add_contract_tables
 from reseller_desktop.db.desktop_additions import CHECKS, add_desktop_columns
 from reseller_desktop.db.listing_indexes import BTREE_INDEXES, UNIQUE_SKU_INDEX
@@ -28,6 +29,8 @@ def build_metadata() -> MetaData:
     add_sync_tables(metadata)
     for table_name, name, sql, _message in SYNC_CHECKS:
         metadata.tables[table_name].append_constraint(CheckConstraint(text(sql), name=name))
+    # Migration 0005: cards and storage.
+    add_collection_tables(metadata)
     return metadata
 
 
@@ -46,3 +49,5 @@ activity_logs: Table = metadata.tables["activity_logs"]
 marketplace_orders: Table = metadata.tables["marketplace_orders"]
 marketplace_poll_state: Table = metadata.tables["marketplace_poll_state"]
 marketplace_api_usage: Table = metadata.tables["marketplace_api_usage"]
+card_value_tiers: Table = metadata.tables["card_value_tiers"]
+card_value_snapshots: Table = metadata.tables["card_value_snapshots"]

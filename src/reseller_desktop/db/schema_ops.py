@@ -209,10 +209,11 @@ class SchemaBuilder:
         name = str(constraint.name)
         if self._foreign_key_exists(table.name, column, target_table) or self._constraint_exists(table.name, name):
             return
+        on_delete = f" ON DELETE {constraint.ondelete}" if constraint.ondelete else ""
         self.conn.execute(
             text(
                 f"ALTER TABLE {_q(table.name)} ADD CONSTRAINT {_q(name)} FOREIGN KEY ({_q(column)}) "
-                f"REFERENCES {_q(target_table)} ({_q(target_column)}) NOT VALID"
+                f"REFERENCES {_q(target_table)} ({_q(target_column)}){on_delete} NOT VALID"
             )
         )
         self._record("constraint", table.name, name)
@@ -281,12 +282,12 @@ class SchemaBuilder:
         self._record("extension", "", name)
         return True
 
-    def ensure_function(self, name: str, create_sql: str) -> None:
-        """A plpgsql function of ours (no arguments), created once and recorded for the downgrade."""
-        if self.conn.scalar(text("SELECT to_regprocedure(:n) IS NOT NULL"), {"n": f"{name}()"}):
+    def ensure_function(self, name: str, create_sql: str, arguments: str = "") -> None:
+        """A function of ours, created once and recorded (with its argument types) for the downgrade."""
+        if self.conn.scalar(text("SELECT to_regprocedure(:n) IS NOT NULL"), {"n": f"{name}({arguments})"}):
             return
         self.conn.execute(text(create_sql))
-        self._record("function", "", name)
+        self._record("function", "", name, arguments or None)
 
     def ensure_trigger(self, table: str, name: str, create_sql: str) -> None:
         exists = self.conn.scalar(
@@ -320,10 +321,12 @@ class SchemaBuilder:
         if not self.table_exists(LEDGER):
             return
         entries = self.conn.execute(
-            text(f"SELECT id, kind, table_name, object_name FROM {LEDGER} WHERE revision = :r ORDER BY id DESC"),
+            text(
+                f"SELECT id, kind, table_name, object_name, details FROM {LEDGER} WHERE revision = :r ORDER BY id DESC"
+            ),
             {"r": self.revision},
         ).all()
-        for _id, kind, table, name in entries:
+        for _id, kind, table, name, details in entries:
             statement = {
                 "table": f"DROP TABLE IF EXISTS {_q(table)}",
                 "column": f"ALTER TABLE {_q(table)} DROP COLUMN IF EXISTS {_q(name)}",
@@ -331,7 +334,7 @@ class SchemaBuilder:
                 "constraint": f"ALTER TABLE {_q(table)} DROP CONSTRAINT IF EXISTS {_q(name)}",
                 "default": f"ALTER TABLE {_q(table)} ALTER COLUMN {_q(name)} DROP DEFAULT",
                 "extension": f"DROP EXTENSION IF EXISTS {_q(name)}",
-                "function": f"DROP FUNCTION IF EXISTS {_q(name)}()",
+                "function": f"DROP FUNCTION IF EXISTS {_q(name)}({details or ''})",
                 "trigger": f"DROP TRIGGER IF EXISTS {_q(name)} ON {_q(table)}",
                 "missing_unique": "",
                 "note": "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -45,3 +46,40 @@ def check_card(values: Mapping[str, Any]) -> None:
                 errors.extend(exc.errors)
     if errors:
         raise ValidationError(errors)
+
+
+@dataclass(frozen=True)
+class TierThresholds:
+    """Where each value tier starts: below mid_from a card is low, from grail_from on it is a grail."""
+
+    mid_from: Decimal = Decimal("10")
+    high_from: Decimal = Decimal("100")
+    grail_from: Decimal = Decimal("1000")
+
+    def check(self) -> None:
+        errors: list[FieldError] = []
+        for name in ("mid_from", "high_from", "grail_from"):
+            try:
+                check_storable(getattr(self, name), name)
+            except ValidationError as exc:
+                errors.extend(exc.errors)
+        if not errors and not (Decimal(0) <= self.mid_from <= self.high_from <= self.grail_from):
+            errors.append(
+                FieldError(
+                    "tiers",
+                    f"Tiers must rise: mid from ${self.mid_from}, high from ${self.high_from}, grail from "
+                    f"${self.grail_from} are out of order; each must be at least the one before.",
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def tier_of(self, value: Decimal | None) -> str | None:
+        """The tier the database gives a card of this value (the same rule, for previews)."""
+        if value is None:
+            return None
+        if value < self.mid_from:
+            return "low"
+        if value < self.high_from:
+            return "mid"
+        return "high" if value < self.grail_from else "grail"

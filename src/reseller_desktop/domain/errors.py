@@ -50,3 +50,7 @@ class NotFoundError(UserError):
         )
         self.kind = kind
         self.key = key
+
+
+class SectionFullError(UserError):
+    """A storage section is at capacity (or would fall below what it holds); nothing was moved."""

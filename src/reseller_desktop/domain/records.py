@@ -124,6 +124,11 @@ class CardRecord:
     ai_confidence: float | None
     created_at: datetime | None
     updated_at: datetime | None
+    # Added by the desktop (migration 0005):
+    listing_id: int | None = None  # the listing made from this card ("List this card")
+    card_condition: str | None = None  # as the seller or a collector app wrote it: "Near Mint", "LP"
+    language: str | None = None
+    source_ids: JSONValue = None  # ids a collector app gave it: {"scryfall_id": ..., "tcgplayer_sku": ...}
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,10 @@ class StorageItemRecord:
     listing_id: int | None
     created_at: datetime | None
     updated_at: datetime | None
+    # Added by the desktop (migration 0005): taken off the shelf when its listing sold out.
+    removed_at: datetime | None = None
+    removed_from: str | None = None  # the location path it left, e.g. "B › 3"
+    removed_from_section_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -194,3 +203,37 @@ class ActivityRecord:
 
 def field_names(record_type: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(record_type))
+
+
+@dataclass(frozen=True)
+class SectionNode:
+    """A section as the storage tree shows it."""
+
+    section: SectionRecord
+    path: str  # "B › 3"
+    free: int | None  # capacity left; None when the section has no capacity set
+
+
+@dataclass(frozen=True)
+class BinNode:
+    bin: BinRecord
+    sections: tuple[SectionNode, ...]
+    loose_items: int  # in the bin but in none of its sections
+
+
+@dataclass(frozen=True)
+class StoredThing:
+    """A storage item with what it holds or stands for, as a contents list shows it."""
+
+    storage_item_id: int
+    storage_id: str
+    title: str
+    item_type: str | None
+    quantity: int | None
+    listing_id: int | None
+    listing_status: str | None
+    card_ids: tuple[int, ...]
+    bin_id: int | None
+    section_id: int | None
+    path: str | None  # None once taken off the shelf (sold out)
+    removed_from: str | None

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from reseller_desktop.db import schema
-from reseller_desktop.domain.card_rules import check_card
+from reseller_desktop.domain.card_rules import TierThresholds, check_card
 from reseller_desktop.domain.errors import NotFoundError
 from reseller_desktop.domain.records import CardRecord, field_names
 from reseller_desktop.repositories.base import (
@@ -23,8 +24,11 @@ from reseller_desktop.repositories.base import (
 
 t = schema.card_collections
 MONEY = ("estimated_value", "purchase_price")
+# value_tier is derived by the database from estimated_value and the seller's thresholds.
 EDITABLE = tuple(
-    name for name in field_names(CardRecord) if name not in {"id", "user_id", "card_uuid", "created_at", "updated_at"}
+    name
+    for name in field_names(CardRecord)
+    if name not in {"id", "user_id", "card_uuid", "created_at", "updated_at", "value_tier"}
 )
 
 
@@ -113,3 +117,46 @@ class CardRepository(UserScopedRepository):
         where = [self._mine()] + ([t.c.id > after_id] if after_id is not None else [])
         rows = self._conn.execute(select(t).where(*where).order_by(t.c.id).limit(limit)).mappings()
         return [to_record(CardRecord, r, MONEY) for r in rows]
+
+    def count_in_storage_item(self, storage_item_id: int) -> int:
+        """How many of the user's cards are linked to one storage item (a binder page holds several)."""
+        return self._count(t, t.c.storage_item_id == storage_item_id, self._mine())
+
+    # ----- value tiers -------------------------------------------------------------------------
+    def tier_thresholds(self) -> TierThresholds:
+        tiers = schema.card_value_tiers
+        row = self._conn.execute(select(tiers).where(tiers.c.user_id == self.user_id)).mappings().first()
+        if row is None:
+            return TierThresholds()
+        return TierThresholds(row["mid_from"], row["high_from"], row["grail_from"])
+
+    def set_tier_thresholds(self, thresholds: TierThresholds) -> int:
+        """Save the thresholds and re-derive every card's tier; returns how many cards have a value."""
+        thresholds.check()
+        tiers = schema.card_value_tiers
+        values = {
+            "mid_from": thresholds.mid_from,
+            "high_from": thresholds.high_from,
+            "grail_from": thresholds.grail_from,
+            "updated_at": utc_now(),
+        }
+        self._conn.execute(
+            insert(tiers)
+            .values(user_id=self.user_id, **values)
+            .on_conflict_do_update(index_elements=[tiers.c.user_id], set_=values)
+        )
+        # Naming value_tier in the SET makes the database's tier trigger derive it again.
+        touched = self._conn.execute(
+            update(t).where(self._mine(), t.c.estimated_value.is_not(None)).values(value_tier=t.c.value_tier)
+        ).rowcount
+        self._activity.record(
+            "set_value_tiers",
+            "card",
+            None,
+            {
+                "mid_from": str(thresholds.mid_from),
+                "high_from": str(thresholds.high_from),
+                "grail_from": str(thresholds.grail_from),
+            },
+        )
+        return int(touched)

@@ -1,7 +1,9 @@
 """Bins, their sections, and the items stored in them, for the signed-in user.
 
-A section's item_count is kept true here, in the same transaction as the move, by recounting the
-affected sections under a row lock on each (two clients moving items at once serialise on it).
+A section's item_count is kept by the database (a trigger recounts it whenever an item enters or
+leaves, and refuses an item when the section is full). Moves still lock the sections they touch, in
+id order, before writing: a bulk move touches many rows, and two clients moving items between the
+same sections then queue instead of deadlocking.
 """
 
 from __future__ import annotations
@@ -10,18 +12,31 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from reseller_desktop.db import schema
 from reseller_desktop.domain.errors import FieldError, NotFoundError, ValidationError
 from reseller_desktop.domain.records import BinRecord, SectionRecord, StorageItemRecord, field_names
 from reseller_desktop.repositories.base import UserScopedRepository, reject_unknown, to_record, utc_now
+from reseller_desktop.repositories.storage_tree import StorageTreeQueries
 
 bins = schema.storage_bins
 sections = schema.storage_sections
 items = schema.storage_items
 ITEM_EDITABLE = tuple(
-    n for n in field_names(StorageItemRecord) if n not in {"id", "user_id", "storage_id", "created_at", "updated_at"}
+    n
+    for n in field_names(StorageItemRecord)
+    if n
+    not in {
+        "id",
+        "user_id",
+        "storage_id",
+        "created_at",
+        "updated_at",
+        "removed_at",
+        "removed_from",
+        "removed_from_section_id",
+    }
 )
 
 
@@ -31,7 +46,7 @@ def _required(field: str, value: object, what: str) -> str:
     return value.strip()
 
 
-class StorageRepository(UserScopedRepository):
+class StorageRepository(StorageTreeQueries, UserScopedRepository):
     # ----- bins --------------------------------------------------------------------------------
     def add_bin(self, bin_name: str, bin_type: str, description: str | None = None) -> BinRecord:
         row = (
@@ -76,6 +91,22 @@ class StorageRepository(UserScopedRepository):
         self._conn.execute(delete(sections).where(sections.c.bin_id == bin_id))
         self._conn.execute(delete(bins).where(bins.c.id == bin_id, bins.c.user_id == self.user_id))
         self._activity.record("delete_bin", "storage_bin", bin_id, {"bin_name": record.bin_name})
+
+    def rename_bin(self, bin_id: int, bin_name: str) -> BinRecord:
+        before = self.get_bin(bin_id)
+        name = _required("bin_name", bin_name, "A bin name")
+        row = (
+            self._conn.execute(
+                update(bins)
+                .where(bins.c.id == bin_id, bins.c.user_id == self.user_id)
+                .values(bin_name=name)
+                .returning(*bins.c)
+            )
+            .mappings()
+            .one()
+        )
+        self._activity.record("rename_bin", "storage_bin", bin_id, {"from": before.bin_name, "to": name})
+        return to_record(BinRecord, row)
 
     # ----- sections ----------------------------------------------------------------------------
     def _owned_bin_ids(self) -> Any:
@@ -122,6 +153,48 @@ class StorageRepository(UserScopedRepository):
         ).mappings()
         return [to_record(SectionRecord, r) for r in rows]
 
+    def rename_section(self, section_id: int, section_name: str) -> SectionRecord:
+        before = self.get_section(section_id)
+        name = _required("section_name", section_name, "A section name")
+        record = self._update_section(section_id, section_name=name)
+        self._activity.record(
+            "rename_section", "storage_section", section_id, {"from": before.section_name, "to": name}
+        )
+        return record
+
+    def set_capacity(self, section_id: int, capacity: int | None) -> SectionRecord:
+        """A new capacity; the database refuses one below what the section holds (SectionFullError)."""
+        before = self.get_section(section_id)
+        if capacity is not None and (not isinstance(capacity, int) or capacity < 0):
+            raise ValidationError([FieldError("capacity", "Capacity is a whole number, 0 or more (empty: no limit).")])
+        record = self._update_section(section_id, capacity=capacity)
+        self._activity.record(
+            "set_section_capacity", "storage_section", section_id, {"from": before.capacity, "to": capacity}
+        )
+        return record
+
+    def _update_section(self, section_id: int, **values: Any) -> SectionRecord:
+        row = (
+            self._conn.execute(
+                update(sections)
+                .where(sections.c.id == section_id, sections.c.bin_id.in_(self._owned_bin_ids()))
+                .values(**values)
+                .returning(*sections.c)
+            )
+            .mappings()
+            .one()
+        )
+        return to_record(SectionRecord, row)
+
+    def delete_section(self, section_id: int) -> None:
+        section = self.get_section(section_id)
+        if self._count(items, items.c.section_id == section_id):
+            raise ValidationError(
+                [FieldError("section", f"Section {section.section_name} still holds items; move them first.")]
+            )
+        self._conn.execute(delete(sections).where(sections.c.id == section_id))
+        self._activity.record("delete_section", "storage_section", section_id, {"name": section.section_name})
+
     # ----- items -------------------------------------------------------------------------------
     def _place(self, bin_id: int | None, section_id: int | None) -> tuple[int | None, int | None]:
         """The (bin, section) an item goes to; a section implies its bin, and both must be the user's."""
@@ -158,11 +231,6 @@ class StorageRepository(UserScopedRepository):
             )
         return ids
 
-    def _recount(self, section_ids: list[int]) -> None:
-        for section_id in section_ids:
-            count = select(func.count()).select_from(items).where(items.c.section_id == section_id).scalar_subquery()
-            self._conn.execute(update(sections).where(sections.c.id == section_id).values(item_count=count))
-
     def add_item(self, values: Mapping[str, Any]) -> StorageItemRecord:
         reject_unknown(values, ITEM_EDITABLE)
         quantity = values.get("quantity", 1)
@@ -170,7 +238,7 @@ class StorageRepository(UserScopedRepository):
             raise ValidationError([FieldError("quantity", "Use a whole number, 0 or more.")])
         bin_id, section_id = self._place(values.get("bin_id"), values.get("section_id"))
         self._check_listing(values.get("listing_id"))
-        locked = self._lock_sections([section_id])
+        self._lock_sections([section_id])
         row = (
             self._conn.execute(
                 items.insert()
@@ -189,7 +257,6 @@ class StorageRepository(UserScopedRepository):
             .one()
         )
         record = to_record(StorageItemRecord, row)
-        self._recount(locked)
         self._activity.record("create_storage_item", "storage_item", record.id, {"storage_id": record.storage_id})
         return record
 
@@ -220,10 +287,14 @@ class StorageRepository(UserScopedRepository):
         ).mappings()
         return [to_record(StorageItemRecord, r) for r in rows]
 
-    def move_item(self, item_id: int, bin_id: int | None, section_id: int | None) -> StorageItemRecord:
+    def move_item(
+        self, item_id: int, bin_id: int | None, section_id: int | None, *, via: str | None = None
+    ) -> StorageItemRecord:
+        """Put an item in a bin (and section), or nowhere; `via` (drag, bulk, scan, undo) goes to the log."""
         before = self.get_item(item_id)
+        from_path = self.where_is(item_id).path
         bin_id, section_id = self._place(bin_id, section_id)
-        locked = self._lock_sections([before.section_id, section_id])
+        self._lock_sections([before.section_id, section_id])
         row = (
             self._conn.execute(
                 update(items)
@@ -234,18 +305,23 @@ class StorageRepository(UserScopedRepository):
             .mappings()
             .one()
         )
-        self._recount(locked)
         self._activity.record(
             "move_storage_item",
             "storage_item",
             item_id,
-            {"from": [before.bin_id, before.section_id], "to": [bin_id, section_id]},
+            {
+                "from": from_path,
+                "to": self.where_is(item_id).path,
+                "from_ids": [before.bin_id, before.section_id],
+                "to_ids": [bin_id, section_id],
+            }
+            | ({"via": via} if via else {}),
         )
         return to_record(StorageItemRecord, row)
 
     def delete_item(self, item_id: int) -> None:
         before = self.get_item(item_id)
-        locked = self._lock_sections([before.section_id])
+        self._lock_sections([before.section_id])
         cards = schema.card_collections
         self._conn.execute(
             update(cards)
@@ -253,5 +329,4 @@ class StorageRepository(UserScopedRepository):
             .values(storage_item_id=None)
         )
         self._conn.execute(delete(items).where(items.c.id == item_id, items.c.user_id == self.user_id))
-        self._recount(locked)
         self._activity.record("delete_storage_item", "storage_item", item_id, {"storage_id": before.storage_id})

@@ -69,6 +69,7 @@ class NotificationsView(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.message = QLabel("")
+        self._problem_shown = False
         self.message.setWordWrap(True)
 
         self.table = QTableView()
@@ -117,7 +118,8 @@ class NotificationsView(QWidget):
         )
 
     def _arrived(self, page: NotificationPage) -> None:
-        self.message.setText("")  # an earlier problem is over once a page has arrived
+        if self._problem_shown:  # an earlier problem is over once a page has arrived; a confirmation stays
+            self._say("")
         keep = self._selected_id
         self.model.set_records(page.records)
         row = self.model.row_of(keep) if keep is not None else None
@@ -132,8 +134,12 @@ class NotificationsView(QWidget):
         self.unread = unread
         self.unread_changed.emit(unread)
 
+    def _say(self, text: str, *, problem: bool = False) -> None:
+        self.message.setText(text)
+        self._problem_shown = problem
+
     def _failed(self, error: BaseException) -> None:
-        self.message.setText(describe_failure(error))
+        self._say(describe_failure(error), problem=True)
         self._update_buttons()
 
     # ----- actions ------------------------------------------------------------------------------------
@@ -173,7 +179,7 @@ class NotificationsView(QWidget):
 
     def _marked(self, unread: int) -> None:
         self._set_unread(unread)
-        self.message.setText("")
+        self._say("")
         if self.unread_only.isChecked():
             self.refresh()  # a read one no longer belongs in the list
         else:
@@ -182,7 +188,7 @@ class NotificationsView(QWidget):
 
     def _marked_all(self, unread: int) -> None:
         self._set_unread(unread)
-        self.message.setText("Every notification is marked read.")
+        self._say("Every notification is marked read.")
         self.refresh()
 
     def open_selected(self) -> None:
@@ -197,7 +203,7 @@ class NotificationsView(QWidget):
 
     def _open(self, record: NotificationRecord) -> None:
         if record.listing_id is None:
-            self.message.setText("This notification is not about one listing.")
+            self._say("This notification is not about one listing.")
             return
         self.open_listing.emit(record.listing_id)
         if not record.is_read:
