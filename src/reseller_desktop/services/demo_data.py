@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from reseller_desktop.db.database import Database
 from reseller_desktop.photos.store import PhotoStore
 from reseller_desktop.repositories.base import utc_now
+from reseller_desktop.services.demo_collection import add_demo_collection
 
 BRANDS = ("Levi's", "Patagonia", "Nike", "Carhartt", "Pendleton", "Coach", "Ralph Lauren", "The North Face", "Filson")
 ITEMS = (
@@ -123,5 +124,6 @@ def add_demo_data(
                 if status == "sold":
                     platform_status = "sold" if position == 0 else "canceled"
                 uow.platform_listings.update(row.id, {"status": platform_status, "posted_at": utc_now()})
+        add_demo_collection(uow, rng)
         uow.commit()
     return count
