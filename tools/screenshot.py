@@ -2,6 +2,7 @@
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshot.py docs/listings.png
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python tools/screenshot.py docs/sync.png sync
+    (pages: listings, cards, storage, sync, notifications)
 
 Runs the whole app (embedded database in a temporary folder, sample listings from --demo-data) on
 the X server it is given, waits until the listings are shown, and saves the window as a PNG.
@@ -22,7 +23,7 @@ from PySide6.QtCore import QTimer
 from reseller_desktop.settings import AppPaths, Settings
 from reseller_desktop.ui.app import Application, _qapp
 
-PAGES = {"listings": 0, "sync": 3, "notifications": 4}
+PAGES = {"listings": 0, "cards": 1, "storage": 2, "sync": 3, "notifications": 4}
 
 
 def main(target: Path, page: str = "listings") -> int:
@@ -40,6 +41,8 @@ def main(target: Path, page: str = "listings") -> int:
     def ready(_user: object) -> None:
         assert app.workspace is not None
         app.window.navigation.setCurrentRow(PAGES[page])
+        if page == "storage":  # show a section's contents, as a seller would look into one
+            QTimer.singleShot(800, lambda: _open_first_section(app))
         app.workspace.model.loaded.connect(lambda: QTimer.singleShot(1500, shoot))
 
     app.ready.connect(ready)
@@ -47,6 +50,14 @@ def main(target: Path, page: str = "listings") -> int:
     qapp.aboutToQuit.connect(app.shutdown)
     app.start()
     return qapp.exec()
+
+
+def _open_first_section(app: Application) -> None:
+    assert app.workspace is not None
+    view = app.workspace.storage
+    view.tree.expandAll()
+    model = view.tree.model()
+    view.tree.setCurrentIndex(model.index(0, 0, model.index(1, 0)))
 
 
 if __name__ == "__main__":

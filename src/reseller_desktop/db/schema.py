@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Index, MetaData, Table, text
 
+from reseller_desktop.db.card_indexes import add_card_indexes
 from reseller_desktop.db.collection_tables import add_collection_tables
 from reseller_desktop.db.contract_tables import NAMING_CONVENTION, add_contract_tables
 from reseller_desktop.db.desktop_additions import CHECKS, add_desktop_columns
@@ -31,6 +32,8 @@ def build_metadata() -> MetaData:
         metadata.tables[table_name].append_constraint(CheckConstraint(text(sql), name=name))
     # Migration 0005: cards and storage.
     add_collection_tables(metadata)
+    # Migration 0006: the Cards page's indexes (its expression indexes are left out, as above).
+    add_card_indexes(metadata)
     return metadata
 
 

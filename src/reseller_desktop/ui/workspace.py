@@ -4,18 +4,24 @@ the database health indicator and the window state remembered between runs."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QDialog, QVBoxLayout
 
 from reseller_desktop.db.database import Database, UnitOfWork
 from reseller_desktop.domain.barcodes import HitKind, ScanHit
 from reseller_desktop.domain.records import ListingRecord, UserRecord
+from reseller_desktop.domain.scan_sessions import ScanTarget
 from reseller_desktop.jobs.adapters import AdapterSource
 from reseller_desktop.jobs.engine import PassReport
 from reseller_desktop.photos.store import PhotoStore
 from reseller_desktop.photos.thumbnails import ThumbnailCache
+from reseller_desktop.services.labels import LabelTargets
+from reseller_desktop.services.startup import describe_failure
+from reseller_desktop.services.storage_browser import place_of_hit
 from reseller_desktop.settings import AppPaths, Settings
+from reseller_desktop.ui.cards_view import CardsView
 from reseller_desktop.ui.health import DatabaseHealth
+from reseller_desktop.ui.label_dialog import LabelDialog
 from reseller_desktop.ui.listing_editor import ListingEditor
 from reseller_desktop.ui.listings_model import ListingsModel
 from reseller_desktop.ui.listings_view import ROW_HEIGHT, ListingsView
@@ -24,6 +30,7 @@ from reseller_desktop.ui.notifications_view import NotificationsView
 from reseller_desktop.ui.photo_strip import PhotoStrip
 from reseller_desktop.ui.scan_dialog import ScanController
 from reseller_desktop.ui.scanner import ScanDetector, ScanField
+from reseller_desktop.ui.storage_view import StorageView
 from reseller_desktop.ui.sync_model import SyncBoardModel
 from reseller_desktop.ui.sync_view import SyncView
 from reseller_desktop.ui.sync_worker import SyncWorker
@@ -31,7 +38,7 @@ from reseller_desktop.ui.tasks import TaskRunner
 from reseller_desktop.ui.thumbnail_provider import ThumbnailProvider
 
 COVER_SIZE = ROW_HEIGHT - 4
-SYNC_PAGE, NOTIFICATIONS_PAGE = 3, 4
+CARDS_PAGE, STORAGE_PAGE, SYNC_PAGE, NOTIFICATIONS_PAGE = 1, 2, 3, 4
 MANUAL_POSTS_FOLDER = "manual-posts"  # under the data folder: photos copied for posting by hand
 
 
@@ -57,6 +64,8 @@ class Workspace(QObject):
         self.listings.open_listing.connect(self.open_listing)
         self.listings.new_listing.connect(lambda: self.open_listing(None))
         window.set_page(0, self.listings)
+        self.state = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+        self._build_collection_pages()
         self.sync_model = SyncBoardModel(runner, self.new_uow)
         self.sync_view = SyncView(
             runner,
@@ -95,11 +104,28 @@ class Workspace(QObject):
 
         self.health = DatabaseHealth(runner, database)
         self.health.changed.connect(self._reachability_changed)
-        self.state = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         window.restore_state(self.state)
         self.listings.start(self.state)
         self.sync_view.start()
         self.notifications.refresh()
+        self.cards.start()
+
+    def _build_collection_pages(self) -> None:
+        """The Cards and Storage pages."""
+        runner, window = self.runner, self.window
+        self.cards = CardsView(
+            runner,
+            self.new_uow,
+            settings=self.state,
+            cover_pixmap=lambda uri: self.thumbnails.pixmap(uri, COVER_SIZE),
+            photo_strip_factory=lambda: PhotoStrip(self.runner, self.photos, self.thumbnails),
+        )
+        self.cards.open_listing.connect(self.open_listing)
+        self.cards.listings_created.connect(lambda _records: self._listings_changed())
+        window.set_page(CARDS_PAGE, self.cards)
+        self.storage = StorageView(runner, self.new_uow, settings=self.settings)
+        self.storage.labels_requested.connect(self.print_labels)
+        window.set_page(STORAGE_PAGE, self.storage)
 
     def new_uow(self) -> UnitOfWork:
         return self.database.unit_of_work(self.user.id)
@@ -118,6 +144,7 @@ class Workspace(QObject):
         if report.changed:
             self.refresh_sync_views()
             self.model.reload()  # platform chips and sold listings in the listings view
+            self.storage.refresh()  # a sale takes the last unit's item off its shelf
 
     def refresh_sync_views(self) -> None:
         """Show what a sync pass changed: the board and the notifications (and their badges)."""
@@ -176,11 +203,41 @@ class Workspace(QObject):
         editor.deleteLater()
 
     def open_hit(self, hit: ScanHit) -> None:
+        """What a scan found, opened where it lives: a listing or card in its editor, a place on the
+        Storage page (a storage item: the place it is in, with it selected)."""
         if hit.kind == HitKind.LISTING:
             self.open_listing(hit.id)
+        elif hit.kind == HitKind.CARD:
+            self.window.navigation.setCurrentRow(CARDS_PAGE)
+            self.cards.open_card(hit.id)
         else:
-            # Cards and storage get their own views with the next issues; until then, say what it is.
-            self.window.statusBar().showMessage(f"Scanned {hit.kind}: {hit.title} {hit.detail}".strip(), 8000)
+            self.window.navigation.setCurrentRow(STORAGE_PAGE)
+            new_uow = self.new_uow
+            self.runner.run(
+                lambda: place_of_hit(new_uow, hit),
+                on_done=self._show_place,
+                on_error=lambda error: self.window.statusBar().showMessage(describe_failure(error), 10000),
+                label="Finding it in storage",
+                owner=self,
+            )
+
+    def _show_place(self, found: tuple[ScanTarget | None, int | None, str]) -> None:
+        target, item_id, message = found
+        if target is not None:
+            self.storage.select(target)
+            if item_id is not None:
+                self.storage.select_items_when_loaded([item_id])
+        self.window.statusBar().showMessage(message, 8000)
+
+    def print_labels(self, targets: LabelTargets) -> LabelDialog:
+        dialog = LabelDialog(self.runner, self.new_uow, targets, self.window, settings=self.state)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _listings_changed(self) -> None:
+        self.model.reload()
+        self.listings.refresh_counts()
 
     def _listing_saved(self, editor: ListingEditor, record: ListingRecord) -> None:
         if editor in self.new_editors:  # a new listing now has its id
@@ -191,12 +248,15 @@ class Workspace(QObject):
             self.model.refresh_rows([record.id])
         self.listings.refresh_counts()
         self.sync_view.refresh()  # a sale or a status change moves platform rows too
+        self.storage.refresh()  # a sale of the last unit takes its item off the shelf
 
     def _reachability_changed(self, reachable: bool, reason: str) -> None:
         self.window.show_reachable(reachable, reason)
         if reachable:
             self.model.reload()
             self.refresh_sync_views()
+            self.cards.reload()
+            self.storage.refresh()
 
     def close_editors(self) -> bool:
         """Ask every open editor to close (each asks about unsaved changes); False if one stays."""
