@@ -153,6 +153,7 @@ class NotificationsView(QWidget):
             self._mark_read(record)
 
     def _mark_read(self, record: NotificationRecord) -> None:
+        self._asked += 1  # a page read before this mark is stale: drop it (the mark refreshes after)
         self.model.mark_read_locally({record.id})
         self._update_buttons()
         self._mark(lambda repository: repository.mark_read(record.id), self._marked)
@@ -180,11 +181,9 @@ class NotificationsView(QWidget):
     def _marked(self, unread: int) -> None:
         self._set_unread(unread)
         self._say("")
-        if self.unread_only.isChecked():
-            self.refresh()  # a read one no longer belongs in the list
-        else:
-            self.summary.setText(f"{self.model.rowCount()} shown · {unread} unread")
-            self._update_buttons()
+        self.summary.setText(f"{self.model.rowCount()} shown · {unread} unread")
+        self._update_buttons()
+        self.refresh()  # what the database holds now (under "unread only", the read one leaves the list)
 
     def _marked_all(self, unread: int) -> None:
         self._set_unread(unread)
