@@ -10,7 +10,9 @@ from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.services.demo_data import add_demo_data
 
 
-def test_sample_data_puts_listings_on_real_shelves_and_cards_with_history(database: Database, alice: UserRecord) -> None:
+def test_sample_data_puts_listings_on_real_shelves_and_cards_with_history(
+    database: Database, alice: UserRecord
+) -> None:
     assert add_demo_data(database, alice.id, count=60) == 60
     assert add_demo_data(database, alice.id, count=60) == 0  # never mixed into an account with listings
     with database.unit_of_work(alice.id) as uow:
