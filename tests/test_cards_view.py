@@ -23,6 +23,7 @@ from tests.card_support import (
 )
 
 from reseller_desktop.db.database import Database
+from reseller_desktop.db.engine import make_engine
 from reseller_desktop.domain.card_groups import GroupPath
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.ui import cards_model
@@ -30,6 +31,7 @@ from reseller_desktop.ui.card_list_dialog import PRICE, TITLE
 from reseller_desktop.ui.cards_model import NAME, PAGE_SIZE, TIER, VALUE
 from reseller_desktop.ui.cards_view import MODE_KEY, CardsView
 from reseller_desktop.ui.tasks import TaskRunner
+from reseller_desktop.ui.value_chart import ValueHistoryPanel
 
 
 @dataclass
@@ -355,3 +357,20 @@ def test_a_card_edited_from_the_page_shows_its_new_value_and_unsaved_edits_are_a
     monkeypatch.setattr(QMessageBox, "question", lambda *_args: QMessageBox.StandardButton.Discard)
     assert view.close_editors()
     qtbot.waitUntil(lambda: view.editors == [], timeout=5_000)
+
+
+def test_a_history_that_cannot_be_added_up_in_time_asks_for_a_shorter_range(
+    qtbot: QtBot, database: Database, alice: UserRecord, runner: TaskRunner
+) -> None:
+    impatient = Database(database.target, engine=make_engine(database.target, statement_timeout_ms=300))
+    panel = ValueHistoryPanel(runner, lambda: impatient.unit_of_work(alice.id))
+    qtbot.addWidget(panel)
+    failures: list[BaseException] = []
+    panel.failed.connect(failures.append)
+    with database.engine.begin() as conn:  # another client holds the snapshots: the query runs out of time
+        conn.execute(text("LOCK TABLE card_value_snapshots IN ACCESS EXCLUSIVE MODE"))
+        panel.show_for([])
+        qtbot.waitUntil(lambda: "choose a shorter range" in panel.chart.title(), timeout=10_000)
+    assert failures == []  # not an outage: nothing for the offline banner
+    runner.wait()
+    impatient.dispose()

@@ -223,7 +223,7 @@ class CardsView(QWidget):
 
     def reload(self) -> None:
         """Everything again: the data changed (an edit, an import, new tiers)."""
-        self.model.set_filter(self.current_filter())
+        self.model.card_filter = self.current_filter()
         self.model.reload()
         self.refresh_overview()
         self.refresh_chart()

@@ -12,6 +12,7 @@ from PySide6.QtCore import QDate, QDateTime, QMargins, Qt, QTime, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from reseller_desktop.db.errors import QueryTimeoutError
 from reseller_desktop.services.card_collection import (
     UnitOfWorkFactory,
     ValueHistory,
@@ -73,9 +74,7 @@ class ValueChart(QChartView):
         # Markers where a card's value was set; a daily total is a plain line.
         self.series.setPointsVisible(0 < len(ordered) <= 60)
         if not ordered:
-            chart.setTitle(f"{title}: no values recorded yet")
-            self.days.hide()
-            self.amounts.hide()
+            self.show_message(f"{title}: no values recorded yet")
             return
         chart.setTitle(title)
         self.days.show()
@@ -91,6 +90,13 @@ class ValueChart(QChartView):
         padding = max((high - low) * 0.1, high * 0.05, 1.0)
         self.amounts.setRange(max(low - padding, 0.0), high + padding)
         self.amounts.applyNiceNumbers()  # ticks on round amounts
+
+    def show_message(self, text: str) -> None:
+        """No line, only this text where the title goes."""
+        self.series.clear()
+        self.chart().setTitle(text)
+        self.days.hide()
+        self.amounts.hide()
 
     def points(self) -> list[Point]:
         """What the chart draws, as (day, value) with the value to the cent."""
@@ -116,7 +122,7 @@ class ValueHistoryPanel(QWidget):
         self.range = QComboBox()
         for label, days in RANGES:
             self.range.addItem(label, days)
-        self.range.setCurrentIndex(2)
+        self.range.setCurrentIndex(1)  # 90 days: quick however large the collection
         self.range.currentIndexChanged.connect(self.refresh)
         self.hint = QLabel(COLLECTION_HINT)
         top = QHBoxLayout()
@@ -145,10 +151,18 @@ class ValueHistoryPanel(QWidget):
         self._runner.run(
             work,
             on_done=lambda history: self._show(history) if asked == self._asked else None,
-            on_error=self.failed.emit,
+            on_error=lambda error: self._failed(asked, error),
             label="Reading value history",
             owner=self,
         )
 
     def _show(self, history: ValueHistory) -> None:
         self.chart.show_history(history.title, list(history.points))
+
+    def _failed(self, asked: int, error: BaseException) -> None:
+        if asked != self._asked:
+            return
+        if isinstance(error, QueryTimeoutError):  # a long history over a long range: say what helps
+            self.chart.show_message("Too much history to add up within the time limit; choose a shorter range.")
+            return
+        self.failed.emit(error)

@@ -108,6 +108,7 @@ class Workspace(QObject):
         self.listings.start(self.state)
         self.sync_view.start()
         self.notifications.refresh()
+        self.cards.restore_state(self.state)
         self.cards.start()
 
     def _build_collection_pages(self) -> None:
@@ -120,6 +121,7 @@ class Workspace(QObject):
             cover_pixmap=lambda uri: self.thumbnails.pixmap(uri, COVER_SIZE),
             photo_strip_factory=lambda: PhotoStrip(self.runner, self.photos, self.thumbnails),
         )
+        self.thumbnails.ready.connect(self.cards.model.cover_ready)
         self.cards.open_listing.connect(self.open_listing)
         self.cards.listings_created.connect(lambda _records: self._listings_changed())
         window.set_page(CARDS_PAGE, self.cards)
@@ -260,10 +262,10 @@ class Workspace(QObject):
 
     def close_editors(self) -> bool:
         """Ask every open editor to close (each asks about unsaved changes); False if one stays."""
-        for editor in self.all_editors():  # noqa: SIM110 - close() asks the user; stop at a "no"
+        for editor in self.all_editors():  # close() asks the user; stop at a "no"
             if editor.isVisible() and not editor.close():
                 return False
-        return True
+        return self.cards.close_editors()
 
     def shut_down(self) -> None:
         if self.sync_worker is not None:
@@ -274,4 +276,5 @@ class Workspace(QObject):
         self.detector.remove()
         self.window.save_state(self.state)
         self.listings.save_state(self.state)
+        self.cards.save_state(self.state)
         self.state.sync()
