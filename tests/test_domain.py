@@ -34,6 +34,8 @@ def test_amounts_past_the_limit_would_not_survive_and_are_refused() -> None:
     with pytest.raises(ValidationError, match=r"above 99,999.99"):
         parse_money("100000.00")
     assert parse_money(str(MAX_PRICE)) == MAX_PRICE
+    with pytest.raises(ValidationError, match=r"above 99,999.99"):  # too large even to round to cents
+        parse_money("1e400")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from reseller_desktop import APP_NAME, __version__, cli_listings
+from reseller_desktop import APP_NAME, __version__, cli_cards, cli_listings
 from reseller_desktop.domain.errors import UserError
 
 PASSWORD_ENV = "RESELLER_DESKTOP_PASSWORD"  # noqa: S105 - the name of a variable, not a password
@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("validate", help="check again the rules existing rows broke, after fixing them")
     listings = commands.add_parser("listings", help="export and import listings as CSV, for spreadsheets and scripts")
     cli_listings.add_arguments(listings)
+    cards = commands.add_parser(
+        "cards", help="import card collections (ManaBox, Collectr, TCGplayer, Dragon Shield) and export yours as CSV"
+    )
+    cli_cards.add_arguments(cards)
     sync = commands.add_parser(
         "sync", help="run the marketplace jobs without a window (sales, delists, listing); for an always-on machine"
     )
@@ -119,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db_command(args)
         if args.command == "listings":
             return cli_listings.run(args, _password(args.user))
+        if args.command == "cards":
+            return cli_cards.run(args, _password(args.user))
         if args.command == "sync":
             from reseller_desktop import cli_sync
 

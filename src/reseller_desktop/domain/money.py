@@ -31,9 +31,9 @@ def parse_money(value: object, field: str = "price") -> Decimal:
         ) from None
     if not amount.is_finite():
         raise ValidationError([FieldError(field, f"{value!r} is not an amount of money.")])
+    check_storable(amount, field)  # first: quantizing an amount as large as 1e400 would raise
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValidationError([FieldError(field, f"{value} has fractions of a cent; use at most two decimals.")])
-    check_storable(amount, field)
     return amount.quantize(CENT)
 
 

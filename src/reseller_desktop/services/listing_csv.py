@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Event
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection, RowMapping, func, select, text
 
@@ -101,8 +101,18 @@ class CsvFileError(UserError):
     """The file as a whole cannot be read as listings (missing, not UTF-8, wrong header)."""
 
 
-class ImportRejectedError(UserError):
-    def __init__(self, file_name: str, preview: ImportPreview) -> None:
+class RowsReport(Protocol):
+    """What a refused import reports: an ImportPreview, or the preview of another kind of import."""
+
+    @property
+    def bad_rows(self) -> tuple[BadRow, ...]: ...
+
+
+PreviewT = TypeVar("PreviewT", bound=RowsReport)
+
+
+class ImportRejectedError(UserError, Generic[PreviewT]):
+    def __init__(self, file_name: str, preview: PreviewT) -> None:
         count = len(preview.bad_rows)
         super().__init__(
             f"{count} row{'s' if count != 1 else ''} of {file_name} cannot be imported; nothing was written.",
@@ -146,7 +156,7 @@ def export_listings(
         total = int(conn.scalar(select(func.count()).select_from(schema.listings).where(where)) or 0)
         partial = path.with_name(path.name + ".partial")
         try:
-            with _open_for_writing(partial) as stream:
+            with open_for_writing(partial) as stream:
                 writer = csv.writer(stream)
                 writer.writerow(COLUMNS)
                 for batch in _keyset_batches(conn, where):
@@ -175,7 +185,7 @@ def _keyset_batches(conn: Connection, where: Any) -> Iterator[Sequence[RowMappin
         last_id = batch[-1]["id"]
 
 
-def _open_for_writing(path: Path) -> io.TextIOWrapper:
+def open_for_writing(path: Path) -> io.TextIOWrapper:
     try:
         return path.open("w", encoding="utf-8", newline="")
     except OSError as exc:
@@ -230,16 +240,16 @@ def import_listings(
             raise ImportRejectedError(path.name, preview)
         created = updated = 0
         first, last = repository.row_number_range()
-        _report(progress, "Writing", 0, preview.to_write)
+        report_progress(progress, "Writing", 0, preview.to_write)
         for start in range(first, last + 1, slice_rows):
-            _check_import(cancel)
+            check_import_cancel(cancel)
             slice_created, slice_updated = repository.merge(start, start + slice_rows)
             created, updated = created + slice_created, updated + slice_updated
-            _report(progress, "Writing", created + updated, preview.to_write)
+            report_progress(progress, "Writing", created + updated, preview.to_write)
         unchanged = preview.to_write + preview.unchanged - created - updated
         if created or updated:  # an import that changes nothing leaves no trace, not even in the log
             repository.record(path.name, created, updated, unchanged)
-        _check_import(cancel)
+        check_import_cancel(cancel)
         uow.commit()
     return ImportResult(created, updated, unchanged)
 
@@ -260,8 +270,8 @@ def _stage_and_classify(
         ) from None
     except csv.Error as exc:
         raise CsvFileError(f"{path.name} row {rows.row_number} is not valid CSV: {exc}.") from None
-    _check_import(cancel)
-    _report(progress, "Checking", 0, 0)
+    check_import_cancel(cancel)
+    report_progress(progress, "Checking", 0, 0)
     reasons = dict(rows.bad_rows)
     for problem in repository.classify(new_sku):
         reason = f"{problem.field}: {problem.message}"
@@ -313,10 +323,10 @@ class _CsvRows:
                 if len(batch) == STAGE_BATCH_ROWS:
                     yield batch
                     batch = []
-                    _check_import(self.cancel)
-                    _report(self.progress, "Reading", stream.buffer.tell(), size)
+                    check_import_cancel(self.cancel)
+                    report_progress(self.progress, "Reading", stream.buffer.tell(), size)
             yield batch
-        _report(self.progress, "Reading", size, size)
+        report_progress(self.progress, "Reading", size, size)
 
 
 def _read_header(reader: Iterator[list[str]], file_name: str) -> list[str]:
@@ -417,11 +427,11 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(name)
 
 
-def _check_import(cancel: Event | None) -> None:
+def check_import_cancel(cancel: Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise ImportCancelledError
 
 
-def _report(progress: ProgressCallback | None, phase: str, done: int, total: int) -> None:
+def report_progress(progress: ProgressCallback | None, phase: str, done: int, total: int) -> None:
     if progress is not None:
         progress(TransferProgress(phase, done, total))

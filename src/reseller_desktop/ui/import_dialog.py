@@ -1,16 +1,18 @@
-"""Import listings from a CSV file, and export them to one, from the listings view.
+"""Import listings (or, given another ImportKind, cards) from a CSV file, and export them to one.
 
 The dialog previews first (what would be created, updated or left alone, and every bad row), then
 imports in one transaction with a progress bar; Cancel stops the work and rolls all of it back.
 Reading, checking and writing all run on the task runner, never on the GUI thread; the workers
-return plain records and report progress through a queued signal.
+return plain records and report progress through a queued signal. What is imported, and how its
+counts are worded, is an ImportKind: LISTINGS here, CARDS in ui/card_import_dialog.py.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
 from reseller_desktop.domain.errors import UserError
 from reseller_desktop.domain.listing_filter import ListingFilter
 from reseller_desktop.services.listing_csv import (
+    BadRow,
     ImportCancelledError,
     ImportPreview,
     ImportRejectedError,
@@ -46,6 +49,43 @@ from reseller_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 PROGRESS_STEPS = 1000  # the bar counts in thousandths: byte counts of big files overflow a Qt int
+NOTES_SHOWN = 500  # notes (rows imported with a remark) listed in the table; bad rows are all listed
+# preview_import / import_listings and their kin: (factory, path, progress, cancel) → a preview / result.
+FileWork = Callable[[UnitOfWorkFactory, Path, Callable[[TransferProgress], None], threading.Event], Any]
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """What an import dialog imports: the workers that preview and import a file, and their wording.
+
+    A preview has `bad_rows`, `has_errors` and `to_write`, as ImportPreview has.
+    """
+
+    noun: str  # "listings": in the title
+    preview: FileWork
+    run_import: FileWork
+    describe_preview: Callable[[Any], str]  # the counts: "1 to create, 1 to update, 1 unchanged"
+    describe_result: Callable[[str, Any], str]  # (file name, result) → "Imported x.csv: 1 created, …"
+    up_to_date: str  # why there is nothing to import
+    notes: Callable[[Any], Sequence[BadRow]] = lambda _preview: ()  # rows listed though not refused
+
+
+def _listing_counts(preview: ImportPreview) -> str:
+    return f"{preview.to_create} to create, {preview.to_update} to update, {preview.unchanged} unchanged"
+
+
+def _listings_imported(file_name: str, result: ImportResult) -> str:
+    return f"Imported {file_name}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged."
+
+
+LISTINGS = ImportKind(
+    "listings",
+    preview_import,
+    import_listings,
+    _listing_counts,
+    _listings_imported,
+    "every row already matches your listings.",
+)
 
 
 def export_listings_to(
@@ -72,7 +112,7 @@ def export_listings_to(
 
 
 class ImportDialog(QDialog):
-    imported = Signal(object)  # ImportResult, once committed: the listings view refreshes
+    imported = Signal(object)  # the kind's result (ImportResult), once committed: the view refreshes
     _progress_reported = Signal(object)  # TransferProgress, emitted on a worker thread
 
     def __init__(
@@ -81,16 +121,18 @@ class ImportDialog(QDialog):
         unit_of_work_factory: UnitOfWorkFactory,
         path: Path | str,
         parent: QWidget | None = None,
+        kind: ImportKind = LISTINGS,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
         self.unit_of_work_factory = unit_of_work_factory
         self.path = Path(path)
-        self.preview: ImportPreview | None = None
-        self.import_result: ImportResult | None = None
+        self.kind = kind
+        self.preview: Any = None  # the kind's preview (ImportPreview for listings)
+        self.import_result: Any = None
         self._cancel: threading.Event | None = None  # set while work is under way
         self._close_when_idle = False
-        self.setWindowTitle(f"Import listings from {self.path.name}")
+        self.setWindowTitle(f"Import {kind.noun} from {self.path.name}")
         self.resize(720, 460)
 
         self.summary = QLabel()
@@ -133,14 +175,14 @@ class ImportDialog(QDialog):
 
     def _start_preview(self) -> None:
         self.summary.setText(f"Checking {self.path.name}…")
-        self._run(preview_import, self._previewed, f"Checking {self.path.name}")
+        self._run(self.kind.preview, self._previewed, f"Checking {self.path.name}")
 
     def start_import(self) -> None:
         if self.busy or self.preview is None or self.preview.has_errors:
             return
         self.import_button.setEnabled(False)
         self.summary.setText(f"Importing {self.path.name}…")
-        self._run(import_listings, self._imported, f"Importing {self.path.name}")
+        self._run(self.kind.run_import, self._imported, f"Importing {self.path.name}")
 
     def _run(self, work: Callable[..., Any], on_done: Callable[[Any], None], label: str) -> None:
         """Run a preview or an import of this file on the runner, with progress and a cancel flag."""
@@ -163,18 +205,15 @@ class ImportDialog(QDialog):
 
     # ---- results, on the GUI thread --------------------------------------------------------------
 
-    def _previewed(self, preview: ImportPreview) -> None:
+    def _previewed(self, preview: Any) -> None:
         self._cancel = None
         self._show_preview(preview)
         self._finish_phase("Checked")
 
-    def _imported(self, result: ImportResult) -> None:
+    def _imported(self, result: Any) -> None:
         self._cancel = None
         self.import_result = result
-        self.summary.setText(
-            f"Imported {self.path.name}: {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged."
-        )
+        self.summary.setText(self.kind.describe_result(self.path.name, result))
         self.import_button.hide()
         self.cancel_button.setText("Close")
         self._finish_phase("Done")
@@ -185,7 +224,7 @@ class ImportDialog(QDialog):
         self.phase.setText("")
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setValue(0)
-        if isinstance(error, ImportRejectedError):  # the file or the listings changed since the preview
+        if isinstance(error, ImportRejectedError):  # the file or the data changed since the preview
             self._show_preview(error.preview)
         elif isinstance(error, UserError):
             self.summary.setText(str(error))
@@ -200,9 +239,9 @@ class ImportDialog(QDialog):
         self.cancel_button.setText("Close")
         self._close_if_asked()
 
-    def _show_preview(self, preview: ImportPreview) -> None:
+    def _show_preview(self, preview: Any) -> None:
         self.preview = preview
-        counts = f"{preview.to_create} to create, {preview.to_update} to update, {preview.unchanged} unchanged"
+        counts = self.kind.describe_preview(preview)
         if preview.has_errors:
             count = len(preview.bad_rows)
             self.summary.setText(
@@ -210,20 +249,26 @@ class ImportDialog(QDialog):
                 "correct them in the file and open it again. Nothing is imported until every row is valid."
             )
         elif preview.to_write == 0:
-            self.summary.setText(f"{counts}. Nothing to import: every row already matches your listings.")
+            self.summary.setText(f"{counts}. Nothing to import: {self.kind.up_to_date}")
         else:
             self.summary.setText(f"{counts}. Import writes all of them in one go, or nothing.")
-        self.bad_rows.setRowCount(len(preview.bad_rows))
-        for index, bad_row in enumerate(preview.bad_rows):
-            number = QTableWidgetItem(str(bad_row.row_number))
+        notes = self.kind.notes(preview)
+        listed = [(str(r.row_number), r.reason) for r in preview.bad_rows]
+        listed += [(str(n.row_number), f"Note: {n.reason}") for n in notes[:NOTES_SHOWN]]
+        if len(notes) > NOTES_SHOWN:  # a file of euro prices notes every row; the first ones say what it is
+            more = len(notes) - NOTES_SHOWN
+            listed.append(("", f"… and {more:,} more row{'s' if more != 1 else ''} with a note."))
+        self.bad_rows.setRowCount(len(listed))
+        for index, (row_number, reason) in enumerate(listed):
+            number = QTableWidgetItem(row_number)
             number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.bad_rows.setItem(index, 0, number)
-            self.bad_rows.setItem(index, 1, QTableWidgetItem(bad_row.reason))
-        self.bad_rows.setVisible(preview.has_errors)
+            self.bad_rows.setItem(index, 1, QTableWidgetItem(reason))
+        self.bad_rows.setVisible(bool(listed))
         self.import_button.setEnabled(self._can_import(preview))
 
     @staticmethod
-    def _can_import(preview: ImportPreview) -> bool:
+    def _can_import(preview: Any) -> bool:
         return not preview.has_errors and preview.to_write > 0
 
     def _show_progress(self, progress: TransferProgress) -> None:

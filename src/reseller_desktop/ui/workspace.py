@@ -19,6 +19,7 @@ from reseller_desktop.services.labels import LabelTargets
 from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.services.storage_browser import place_of_hit
 from reseller_desktop.settings import AppPaths, Settings
+from reseller_desktop.ui.card_csv_actions import CardCsvActions
 from reseller_desktop.ui.cards_view import CardsView
 from reseller_desktop.ui.health import DatabaseHealth
 from reseller_desktop.ui.label_dialog import LabelDialog
@@ -124,6 +125,9 @@ class Workspace(QObject):
         self.thumbnails.ready.connect(self.cards.model.cover_ready)
         self.cards.open_listing.connect(self.open_listing)
         self.cards.listings_created.connect(lambda _records: self._listings_changed())
+        self.card_csv = CardCsvActions(
+            self.cards, runner, self.new_uow, lambda text: window.statusBar().showMessage(text, 10000)
+        )
         window.set_page(CARDS_PAGE, self.cards)
         self.storage = StorageView(runner, self.new_uow, settings=self.settings)
         self.storage.labels_requested.connect(self.print_labels)
