@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
@@ -21,12 +21,16 @@ from pytestqt.qtbot import QtBot
 from reseller_desktop.db.database import Database, UnitOfWork
 from reseller_desktop.domain.records import StorageItemRecord, UserRecord
 from reseller_desktop.settings import Settings
+from reseller_desktop.ui.scan_session_dialog import ScanSessionDialog
+from reseller_desktop.ui.storage_view import StorageView
 from reseller_desktop.ui.tasks import TaskRunner
 
 UPC_A = "012345678905"
 # QTest's bursts arrive well under a millisecond apart; a generous interval keeps a loaded machine
 # from splitting one (as in test_scanner).
 SCAN_SETTINGS = Settings(scan_max_key_interval_ms=150, scan_min_length=4)
+UowFactory = Callable[[], UnitOfWork]
+Session = TypeVar("Session", bound=ScanSessionDialog)
 
 
 OLD_SHELF = {"storage_location": "shelf"}  # what an active listing said before it was shelved here
@@ -112,7 +116,7 @@ def runner_fixture(database: Database) -> Iterator[TaskRunner]:
 
 
 @pytest.fixture(name="new_uow")  # named apart: test parameters do not shadow an import
-def new_uow_fixture(database: Database, alice: UserRecord) -> Callable[[], UnitOfWork]:
+def new_uow_fixture(database: Database, alice: UserRecord) -> UowFactory:
     return lambda: database.unit_of_work(alice.id)
 
 
@@ -158,3 +162,27 @@ def scan(qtbot: QtBot, widget: QWidget, code: str) -> None:
     """A keyboard-wedge scan: the code's keys in one burst, then Enter."""
     qtbot.keyClicks(widget, code)
     qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def open_storage_page(qtbot: QtBot, runner: TaskRunner, new_uow: UowFactory) -> StorageView:
+    """The Storage page over the shelves, once its tree and the first place's contents have loaded."""
+    page = StorageView(runner, new_uow, settings=SCAN_SETTINGS)
+    qtbot.addWidget(page)
+    page.resize(1100, 600)
+    page.show()
+    qtbot.waitUntil(lambda: page.tree_model.rowCount() == 2 and runner.active == 0)
+    return page
+
+
+def open_session(qtbot: QtBot, dialog: Session) -> Session:
+    """A put-away or audit dialog shown, its scan field focused as a scanner finds it."""
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    focus(qtbot, dialog.scan_field)
+    return dialog
+
+
+def settled(qtbot: QtBot, dialog: ScanSessionDialog, lines: int) -> list[str]:
+    """The running list (oldest first) once `lines` lines are in it and nothing is under way."""
+    qtbot.waitUntil(lambda: len(dialog.log_texts()) == lines and not dialog.busy and dialog.waiting == 0)
+    return dialog.log_texts()

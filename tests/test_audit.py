@@ -3,7 +3,6 @@ found but recorded elsewhere (and the one-click fix), missing, unknown, and dupl
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -15,47 +14,39 @@ from tests.storage_support import (  # noqa: F401  (*_fixture: fixtures)
     SCAN_SETTINGS,
     UPC_A,
     Shelves,
+    UowFactory,
     focus,
     moves_logged,
     new_uow_fixture,
+    open_session,
+    open_storage_page,
     parent_fixture,
     place_of,
     runner_fixture,
     scan,
+    settled,
     shelves_fixture,
 )
 
-from reseller_desktop.db.database import Database, UnitOfWork
+from reseller_desktop.db.database import Database
 from reseller_desktop.domain.barcodes import HitKind
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.domain.scan_sessions import ScanTarget, ThingRef
 from reseller_desktop.services.sales import record_sale
 from reseller_desktop.ui.audit_dialog import DUPLICATES, ELSEWHERE, FOUND, MISSING, UNKNOWN, AuditDialog
 from reseller_desktop.ui.scan_dialog import ScanChoiceDialog
-from reseller_desktop.ui.storage_view import StorageView
 from reseller_desktop.ui.tasks import TaskRunner
-
-UowFactory = Callable[[], UnitOfWork]
 
 
 def open_audit(
     qtbot: QtBot, runner: TaskRunner, new_uow: UowFactory, parent: QWidget, target: ScanTarget | None = None
 ) -> AuditDialog:
-    dialog = AuditDialog(runner, new_uow, SCAN_SETTINGS, target, parent)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    focus(qtbot, dialog.scan_field)
-    return dialog
+    return open_session(qtbot, AuditDialog(runner, new_uow, SCAN_SETTINGS, target, parent))
 
 
 @pytest.fixture
 def audit(qtbot: QtBot, runner: TaskRunner, new_uow: UowFactory, shelves: Shelves, parent: QWidget) -> AuditDialog:
     return open_audit(qtbot, runner, new_uow, parent)
-
-
-def settled(qtbot: QtBot, dialog: AuditDialog, lines: int) -> list[str]:
-    qtbot.waitUntil(lambda: len(dialog.log_texts()) == lines and not dialog.busy and dialog.waiting == 0)
-    return dialog.log_texts()
 
 
 def test_an_audit_sorts_every_scan_and_lists_what_was_never_scanned(
@@ -189,10 +180,7 @@ def test_a_label_before_any_item_starts_over_and_after_items_is_not_an_item(
 def test_audit_from_the_storage_page_and_the_page_shows_the_fix(
     qtbot: QtBot, runner: TaskRunner, new_uow: UowFactory, shelves: Shelves
 ) -> None:
-    view = StorageView(runner, new_uow, settings=SCAN_SETTINGS)
-    qtbot.addWidget(view)
-    view.show()
-    qtbot.waitUntil(lambda: view.tree_model.rowCount() == 2)
+    view = open_storage_page(qtbot, runner, new_uow)
     view.select(ScanTarget(shelves.bin_a, shelves.a2, "A › 2"))
     qtbot.waitUntil(lambda: [r.title for r in view.contents_model.rows] == ["Carhartt jacket", "Wool hat"])
     audit = view.open_audit()

@@ -4,18 +4,23 @@ and tenant isolation."""
 
 from __future__ import annotations
 
-import csv
 import threading
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
+from tests.csv_files import read_csv, write_csv
+from tests.transfer_support import (  # noqa: F401  (*_fixture: fixtures)
+    Factory,
+    as_alice_fixture,
+    as_bob_fixture,
+    table_rows,
+)
 
 from reseller_desktop.db import schema
-from reseller_desktop.db.database import Database, UnitOfWork
+from reseller_desktop.db.database import Database
 from reseller_desktop.domain.card_csv_formats import CARD_FIELDS, OWN_COLUMNS, OWN_IGNORED
 from reseller_desktop.domain.records import CardRecord, UserRecord
 from reseller_desktop.services.card_csv import (
@@ -26,7 +31,7 @@ from reseller_desktop.services.card_csv import (
     import_cards,
     preview_card_import,
 )
-from reseller_desktop.services.listing_csv import (
+from reseller_desktop.services.csv_transfer import (
     BadRow,
     CsvFileError,
     ExportCancelledError,
@@ -37,17 +42,6 @@ from reseller_desktop.services.listing_csv import (
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"
 MTG = "Magic: The Gathering"
-Factory = Callable[[], UnitOfWork]
-
-
-@pytest.fixture
-def as_alice(database: Database, alice: UserRecord) -> Factory:
-    return lambda: database.unit_of_work(alice.id)
-
-
-@pytest.fixture
-def as_bob(database: Database, bob: UserRecord) -> Factory:
-    return lambda: database.unit_of_work(bob.id)
 
 
 def cards(factory: Factory) -> dict[str, CardRecord]:
@@ -57,22 +51,7 @@ def cards(factory: Factory) -> dict[str, CardRecord]:
 
 
 def state(database: Database, user: UserRecord) -> list[tuple[Any, ...]]:
-    """Every column of every card of `user`, in id order: equal before and after means untouched."""
-    with database.connect() as conn:
-        query = text("SELECT * FROM card_collections WHERE user_id = :u ORDER BY id")
-        return [tuple(r) for r in conn.execute(query, {"u": user.id})]
-
-
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as stream:
-        return list(csv.DictReader(stream))
-
-
-def write_rows(path: Path, rows: list[dict[str, str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.DictWriter(stream, OWN_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    return table_rows(database, "card_collections", user)
 
 
 def write(path: Path, content: str) -> Path:
@@ -202,6 +181,7 @@ def test_rows_identical_to_cards_already_owned_add_to_them(as_alice: Factory) ->
                 "card_type": "tcg",
                 "title": "Pikachu with Grey Felt Hat",
                 "game_name": "Pokemon",
+                "set_name": "SV: Scarlet & Violet Promo Cards",
                 "card_number": "085",
                 "card_condition": "Near Mint",
                 "quantity": 1,
@@ -224,7 +204,7 @@ def test_rows_identical_to_cards_already_owned_add_to_them(as_alice: Factory) ->
     assert hat.estimated_value == Decimal("62.18")  # the file's market price replaces the old value
     assert hat.value_tier == "mid"  # set by the database from the new value
     assert hat.custom_categories == ["Van Gogh", "Main Collection"]
-    assert hat.set_name == "SV: Scarlet & Violet Promo Cards"  # filled in; it had none
+    assert hat.rarity == "Promo"  # filled in; it had none
     assert hat.notes == "Museum day"
 
     import_cards(as_alice, FIXTURES / "collectr.csv")  # the same file again: everything adds up again
@@ -276,11 +256,11 @@ def test_our_export_round_trip_changes_nothing_and_updates_by_card_uuid(
     assert import_cards(as_alice, out) == CardImportResult("Reseller Desktop export", 0, 0, 0, 0, 8)
     assert state(database, alice) == before
 
-    rows = read_rows(out)
+    rows = read_csv(out)
     charizard = next(row for row in rows if row["title"] == "Charizard ex")
     charizard["quantity"] = "3"
     twin = {**charizard, "card_uuid": "11111111-2222-4333-8444-555555555555"}
-    write_rows(out, [*rows, twin])
+    write_csv(out, [*rows, twin], columns=OWN_COLUMNS)
     assert import_cards(as_alice, out) == CardImportResult("Reseller Desktop export", 1, 0, 0, 1, 7)
     with as_alice() as uow:
         assert uow.cards.get_by_uuid(charizard["card_uuid"]).quantity == 3
@@ -451,3 +431,18 @@ def test_a_sep_line_can_name_another_delimiter(as_alice: Factory, tmp_path: Path
     path = write(tmp_path / "semi.csv", "\n".join(semicolons) + "\n")
     preview = preview_card_import(as_alice, path)
     assert (preview.format_name, preview.to_create, preview.bad_rows) == ("Dragon Shield", 2, ())
+
+
+def test_a_reprint_in_another_set_with_the_same_number_is_another_card(as_alice: Factory, tmp_path: Path) -> None:
+    columns = next(iter(read_csv(FIXTURES / "collectr.csv"))).keys()
+    base = {"Portfolio Name": "Main", "Category": "Pokemon", "Product Name": "Charizard", "Card Number": "4/102"}
+    rows = [
+        base | {"Set": "Base Set", "Quantity": "1", "Market Price (As of 2024-06-01)": "400.00"},
+        base | {"Set": "Celebrations: Classic Collection", "Quantity": "1", "Market Price (As of 2024-06-01)": "8.00"},
+    ]
+    path = write_csv(tmp_path / "collectr.csv", rows, columns=list(columns))
+    assert preview_card_import(as_alice, path).to_create == 2
+    import_cards(as_alice, path)
+    with as_alice() as uow:
+        values = sorted((c.set_name, c.quantity, c.estimated_value) for c in uow.cards.page())
+    assert values == [("Base Set", 1, Decimal("400.00")), ("Celebrations: Classic Collection", 1, Decimal("8.00"))]

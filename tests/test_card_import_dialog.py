@@ -4,19 +4,26 @@ database, the collector apps' files, the real task runner."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from sqlalchemy import text
 from tests.conftest import PgServer
+from tests.csv_files import read_csv
+from tests.transfer_support import (  # noqa: F401  (*_fixture: fixtures)
+    WAIT_MS,
+    Factory,
+    as_alice_fixture,
+    listed_rows,
+    locked,
+    previewed,
+    runner_fixture,
+    table_rows,
+)
 from tests.workspace_support import open_workspace
 
-from reseller_desktop.db.database import Database, UnitOfWork
+from reseller_desktop.db.database import Database
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.services.card_csv import CardImportResult
 from reseller_desktop.settings import AppPaths
@@ -25,38 +32,14 @@ from reseller_desktop.ui.import_dialog import PROGRESS_STEPS
 from reseller_desktop.ui.tasks import TaskRunner
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"
-Factory = Callable[[], UnitOfWork]
-WAIT_MS = 60_000  # a bound for slow machines, not a speed requirement
-
-
-@pytest.fixture
-def as_alice(database: Database, alice: UserRecord) -> Factory:
-    return lambda: database.unit_of_work(alice.id)
-
-
-@pytest.fixture
-def runner(qtbot: QtBot, database: Database) -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def cards_state(database: Database) -> list[tuple[Any, ...]]:
-    with database.connect() as conn:
-        return [tuple(r) for r in conn.execute(text("SELECT * FROM card_collections ORDER BY id"))]
+    return table_rows(database, "card_collections")
 
 
 def open_dialog(qtbot: QtBot, runner: TaskRunner, factory: Factory, path: Path) -> CardImportDialog:
-    dialog = CardImportDialog(runner, factory, path)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.preview is not None or not dialog.busy, timeout=WAIT_MS)
-    return dialog
-
-
-def listed_rows(dialog: CardImportDialog) -> list[tuple[str, str]]:
-    table = dialog.bad_rows
-    return [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())]
+    return previewed(qtbot, CardImportDialog(runner, factory, path))
 
 
 def test_preview_names_the_format_and_notes_then_imports(qtbot: QtBot, runner: TaskRunner, as_alice: Factory) -> None:
@@ -164,18 +147,13 @@ def test_cancel_while_writing_rolls_back(
     before = cards_state(database)
     # Another client holds a lock that makes the import's first write wait: the import is then
     # certainly under way, on its worker, when Cancel is pressed.
-    locker = psycopg.connect(pg.libpq(db_name))
-    try:
-        locker.execute("LOCK TABLE card_collections IN SHARE MODE")
+    with locked(pg, db_name, "card_collections"):
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.phase.text() == "Writing…", timeout=WAIT_MS)
         assert dialog.busy
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
         assert dialog.phase.text() == "Cancelling…"
         assert not dialog.cancel_button.isEnabled()
-    finally:
-        locker.rollback()
-        locker.close()
 
     qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
     assert dialog.summary.text() == "The import was cancelled; nothing was written."
@@ -200,8 +178,7 @@ def test_export_action_writes_every_card_on_the_runner(
 
     assert done == [5]
     assert labels[0] == "Exporting cards to cards.csv"
-    with path.open(encoding="utf-8", newline="") as stream:
-        titles = sorted(row["title"] for row in csv.DictReader(stream))
+    titles = sorted(row["title"] for row in read_csv(path))
     assert titles[0] == "Fable of the Mirror-Breaker // Reflection of Kiki-Jiki"
     assert len(titles) == 5
 
@@ -221,5 +198,4 @@ def test_the_cards_page_imports_and_exports_cards(
         space.card_csv.export_to(target)
         qtbot.waitUntil(space.card_csv.export_button.isEnabled, timeout=WAIT_MS)
         assert space.window.statusBar().currentMessage().startswith("Exported ")
-        with target.open(encoding="utf-8", newline="") as exported:
-            assert len(list(csv.DictReader(exported))) == space.cards.model.rowCount()
+        assert len(read_csv(target)) == space.cards.model.rowCount()

@@ -26,10 +26,11 @@ from reseller_desktop.db.database import Database
 from reseller_desktop.db.engine import make_engine
 from reseller_desktop.domain.card_groups import GroupPath
 from reseller_desktop.domain.records import UserRecord
-from reseller_desktop.ui import cards_model
+from reseller_desktop.ui import paged_table_model
 from reseller_desktop.ui.card_list_dialog import PRICE, TITLE
-from reseller_desktop.ui.cards_model import NAME, PAGE_SIZE, TIER, VALUE
+from reseller_desktop.ui.cards_model import NAME, TIER, VALUE
 from reseller_desktop.ui.cards_view import MODE_KEY, CardsView
+from reseller_desktop.ui.paged_table_model import PAGE_SIZE
 from reseller_desktop.ui.tasks import TaskRunner
 from reseller_desktop.ui.value_chart import ValueHistoryPanel
 
@@ -185,7 +186,7 @@ def test_many_cards_load_page_by_page(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(cards_model, "MAX_CACHED_PAGES", 1)
+    monkeypatch.setattr(paged_table_model, "MAX_CACHED_PAGES", 1)
     add_many_cards(database, alice, 2 * PAGE_SIZE + 30)
     view = open_page(qtbot, database, alice, runner, settings_at(tmp_path))
     assert view.model.rowCount() == PAGE_SIZE

@@ -164,7 +164,10 @@ def test_unique_constraints_and_foreign_keys_match_the_contract(database: Databa
     wanted_fks |= {(c, "users.id") for t, c in ADDED_COLUMNS if t == table}
     wanted_fks |= {
         "card_collections": {("listing_id", "listings.id")},
-        "storage_items": {("removed_from_section_id", "storage_sections.id")},
+        "storage_items": {
+            ("removed_from_section_id", "storage_sections.id"),
+            ("removed_from_bin_id", "storage_bins.id"),
+        },
     }.get(table, set())
     assert fks == wanted_fks
 

@@ -3,45 +3,35 @@ real files, the real task runner."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
-from sqlalchemy import text
 from tests.conftest import PgServer
 from tests.csv_files import read_csv, write_csv
+from tests.transfer_support import (  # noqa: F401  (*_fixture: fixtures)
+    WAIT_MS,
+    Factory,
+    as_alice_fixture,
+    listed_rows,
+    locked,
+    previewed,
+    runner_fixture,
+    table_rows,
+)
 
-from reseller_desktop.db.database import Database, UnitOfWork
+from reseller_desktop.db.database import Database
 from reseller_desktop.domain.listing_filter import ListingFilter
-from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.services.listing_csv import ImportPreview, ImportResult, export_listings
 from reseller_desktop.ui.import_dialog import PROGRESS_STEPS, ImportDialog, export_listings_to
 from reseller_desktop.ui.tasks import TaskRunner
 
-Factory = Callable[[], UnitOfWork]
-WAIT_MS = 60_000  # a bound for slow machines, not a speed requirement
-
-
-@pytest.fixture
-def as_alice(database: Database, alice: UserRecord) -> Factory:
-    return lambda: database.unit_of_work(alice.id)
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
 
 def listings_state(database: Database) -> list[tuple[Any, ...]]:
-    with database.connect() as conn:
-        return [tuple(r) for r in conn.execute(text("SELECT * FROM listings ORDER BY id"))]
+    return table_rows(database, "listings")
 
 
 def add(factory: Factory, **values: Any) -> None:
@@ -51,11 +41,7 @@ def add(factory: Factory, **values: Any) -> None:
 
 
 def open_dialog(qtbot: QtBot, runner: TaskRunner, factory: Factory, path: Path) -> ImportDialog:
-    dialog = ImportDialog(runner, factory, path)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.preview is not None or not dialog.busy, timeout=WAIT_MS)
-    return dialog
+    return previewed(qtbot, ImportDialog(runner, factory, path))
 
 
 @pytest.fixture
@@ -109,9 +95,7 @@ def test_bad_rows_are_listed_and_import_stays_disabled(
 
     assert dialog.preview is not None and dialog.preview.to_create == 2
     assert not dialog.bad_rows.isHidden()
-    table = dialog.bad_rows
-    cells = [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())]
-    assert cells == [
+    assert listed_rows(dialog) == [
         ("3", "price: 'abc' is not an amount of money; write it like 12.50."),
         ("5", "title: A title is required."),
     ]
@@ -146,9 +130,7 @@ def test_cancel_rolls_back_while_the_window_keeps_responding(
     before = listings_state(database)
     # Another client holds a lock that makes the import's first write wait: the import is then
     # certainly under way, on its worker, when Cancel is pressed.
-    locker = psycopg.connect(pg.libpq(db_name))
-    try:
-        locker.execute("LOCK TABLE listings IN SHARE MODE")
+    with locked(pg, db_name, "listings"):
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.phase.text() == "Writing…", timeout=WAIT_MS)
         ticks: list[int] = []
@@ -166,9 +148,6 @@ def test_cancel_rolls_back_while_the_window_keeps_responding(
         assert dialog.isVisible()  # until the import has rolled back
         assert dialog.phase.text() == "Cancelling…"
         assert not dialog.cancel_button.isEnabled()
-    finally:
-        locker.rollback()
-        locker.close()
 
     if how == "cancel button":
         qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)

@@ -3,7 +3,6 @@ real PDF files (and a PDF printer standing in for a label printer)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,34 +10,24 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
-from tests.test_labels import Factory, Stock, add_item, make_stock, pdf_page_count, pdf_page_sizes
+from tests.label_support import (  # noqa: F401  (*_fixture: fixtures)
+    Factory,
+    Stock,
+    add_item,
+    as_alice_fixture,
+    pdf_page_count,
+    pdf_page_sizes,
+    stock_fixture,
+)
+from tests.storage_support import runner_fixture  # noqa: F401  (a fixture)
 
-from reseller_desktop.db.database import Database
 from reseller_desktop.domain.label_content import Symbology
 from reseller_desktop.domain.label_sheets import SheetSize
-from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.services.labels import LabelTargets
 from reseller_desktop.ui.label_dialog import LabelDialog
 from reseller_desktop.ui.tasks import TaskRunner
 
 WAIT_MS = 60_000  # a bound for slow machines, not a speed requirement
-
-
-@pytest.fixture
-def as_alice(database: Database, alice: UserRecord) -> Factory:
-    return lambda: database.unit_of_work(alice.id)
-
-
-@pytest.fixture
-def stock(as_alice: Factory) -> Stock:
-    return make_stock(as_alice)
-
-
-@pytest.fixture
-def runner(qtbot: QtBot, database: Database) -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def open_dialog(

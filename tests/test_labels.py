@@ -3,19 +3,23 @@ barcode decoder (zxing-cpp) and looked up the way a scan is, for every label siz
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import barcode
 import pytest
 import zxingcpp
 from PIL import Image
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
-from sqlalchemy import text
+from tests.label_support import (  # noqa: F401  (*_fixture: fixtures)
+    Factory,
+    Stock,
+    add_item,
+    as_alice_fixture,
+    pdf_page_count,
+    pdf_page_sizes,
+    stock_fixture,
+)
 
-from reseller_desktop.db.database import Database, UnitOfWork
+from reseller_desktop.db.database import Database
 from reseller_desktop.domain.barcodes import HitKind, bin_label_code, section_label_code
 from reseller_desktop.domain.errors import NotFoundError, ValidationError
 from reseller_desktop.domain.label_content import (
@@ -33,57 +37,8 @@ from reseller_desktop.repositories.code_lookup import CodeLookupRepository
 from reseller_desktop.services.labels import LabelTargets, load_labels
 from reseller_desktop.ui.label_render import page_image, pdf_bytes
 
-Factory = Callable[[], UnitOfWork]
 ZXING_FORMAT = {Symbology.CODE128: zxingcpp.BarcodeFormat.Code128, Symbology.QR: zxingcpp.BarcodeFormat.QRCode}
 THERMAL_DPI = 203  # what common 2 x 1 and 4 x 6 label printers print at
-
-
-@dataclass(frozen=True)
-class Stock:
-    bin_id: int
-    full_section: int  # "3": three items
-    empty_section: int  # "1": nothing in it
-    item_ids: tuple[int, ...]
-    storage_ids: tuple[str, ...]
-
-
-def make_stock(factory: Factory) -> Stock:
-    """Alice's bin B (a tote) with sections 1 (empty) and 3 (a lamp, two chairs and an untitled item)."""
-    with factory() as uow:
-        bin_ = uow.storage.add_bin("B", "tote")
-        three = uow.storage.add_section(bin_.id, "3", capacity=12)
-        one = uow.storage.add_section(bin_.id, "1")
-        uow.commit()
-    item_ids = (
-        add_item(factory, title="Lamp", section_id=three.id, item_type="home"),
-        add_item(factory, title="chair", section_id=three.id, quantity=2),
-        add_item(factory, storage_id="SI-NONAME", section_id=three.id),
-    )
-    with factory() as uow:
-        storage_ids = tuple(uow.storage.get_item(item_id).storage_id for item_id in item_ids)
-    return Stock(bin_.id, three.id, one.id, item_ids, storage_ids)
-
-
-@pytest.fixture
-def as_alice(database: Database, alice: UserRecord) -> Factory:
-    return lambda: database.unit_of_work(alice.id)
-
-
-@pytest.fixture
-def stock(as_alice: Factory) -> Stock:
-    return make_stock(as_alice)
-
-
-def add_item(factory: Factory, storage_id: str | None = None, **values: object) -> int:
-    """A storage item; with `storage_id`, one the web app gave a code of its own (the desktop makes SI-…)."""
-    with factory() as uow:
-        item = uow.storage.add_item(values)
-        if storage_id is not None:
-            uow.connection.execute(
-                text("UPDATE storage_items SET storage_id = :code WHERE id = :id"), {"code": storage_id, "id": item.id}
-            )
-        uow.commit()
-    return item.id
 
 
 def grayscale(image: QImage) -> Image.Image:
@@ -118,16 +73,6 @@ def read_labels(plan: LabelPlan, dpi: float) -> list[list[tuple[str, zxingcpp.Ba
     return found
 
 
-def pdf_page_count(data: bytes) -> int:
-    return len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
-
-
-def pdf_page_sizes(data: bytes) -> set[tuple[float, float]]:
-    """The (width, height) in points of every page's MediaBox."""
-    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
-    return {(float(width), float(height)) for width, height in boxes}
-
-
 def all_targets(stock: Stock) -> LabelTargets:
     return LabelTargets(bin_ids=(stock.bin_id,), section_ids=(stock.full_section,), item_ids=stock.item_ids)
 
@@ -159,6 +104,20 @@ def test_an_untitled_item_of_a_listing_is_labelled_with_the_listings_title(as_al
 
     assert labels[0].contents == ("Pyrex bowl, 1.5 qt",)
     assert labels[1].title == "Pyrex bowl, 1.5 qt"
+
+
+def test_a_section_label_names_the_cards_stored_there(as_alice: Factory, stock: Stock) -> None:
+    binder = add_item(as_alice, section_id=stock.empty_section, item_type="trading_card")
+    sleeve = add_item(as_alice, title="Top loader", section_id=stock.empty_section, quantity=3)
+    with as_alice() as uow:
+        for title, item_id in (("Charizard 4/102", binder), ("Blastoise 2/102", binder), ("Pikachu", sleeve)):
+            uow.cards.add({"card_type": "tcg", "title": title, "storage_item_id": item_id})
+        uow.commit()
+
+    [label] = load_labels(as_alice, LabelTargets(section_ids=(stock.empty_section,)))
+
+    # An untitled item by its first card (as the Storage page lists it); a titled one keeps its title.
+    assert label.contents == ("Charizard 4/102", "Top loader ×3")
 
 
 def test_a_bins_sections_come_with_it_when_asked_and_only_once(as_alice: Factory, stock: Stock) -> None:

@@ -3,9 +3,8 @@ SKU, every kind of bad row, all-or-nothing, cancel, awkward text, and tenant iso
 
 from __future__ import annotations
 
-import csv
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,67 +12,44 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from tests.csv_files import read_csv, write_csv
+from tests.transfer_support import (  # noqa: F401  (*_fixture: fixtures)
+    Factory,
+    as_alice_fixture,
+    as_bob_fixture,
+    table_rows,
+)
 
 from reseller_desktop.db import schema
-from reseller_desktop.db.database import Database, UnitOfWork
+from reseller_desktop.db.database import Database
 from reseller_desktop.db.errors import ConstraintError
 from reseller_desktop.domain.errors import UserError, ValidationError
 from reseller_desktop.domain.listing_filter import ListingFilter
 from reseller_desktop.domain.listing_rules import listing_errors
 from reseller_desktop.domain.money import parse_money
 from reseller_desktop.domain.records import UserRecord
-from reseller_desktop.repositories.base import ActivityLogWriter
 from reseller_desktop.repositories.listing_import import STAGED_COLUMNS, ListingImportRepository
-from reseller_desktop.services.listing_csv import (
-    COLUMNS,
+from reseller_desktop.services.csv_transfer import (
     BadRow,
     CsvFileError,
     ExportCancelledError,
     ImportCancelledError,
-    ImportPreview,
     ImportRejectedError,
-    ImportResult,
     TransferProgress,
+)
+from reseller_desktop.services.listing_csv import (
+    COLUMNS,
+    ImportPreview,
+    ImportResult,
     export_listings,
     import_listings,
     parse_row,
     preview_import,
 )
 
-Factory = Callable[[], UnitOfWork]
-
-
-@pytest.fixture
-def as_alice(database: Database, alice: UserRecord) -> Factory:
-    return lambda: database.unit_of_work(alice.id)
-
-
-@pytest.fixture
-def as_bob(database: Database, bob: UserRecord) -> Factory:
-    return lambda: database.unit_of_work(bob.id)
-
-
-def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8") -> Path:
-    with path.open("w", encoding=encoding, newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([row.get(name, "") for name in COLUMNS] if row else [])
-    return path
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as stream:
-        return list(csv.DictReader(stream))
-
 
 def listings_state(database: Database, user: UserRecord | None = None) -> list[tuple[Any, ...]]:
-    """Every column of every listing (of `user`), in id order: equal before and after means untouched."""
-    where = "WHERE user_id = :u" if user else ""
-    with database.connect() as conn:
-        return [
-            tuple(r) for r in conn.execute(text(f"SELECT * FROM listings {where} ORDER BY id"), {"u": user and user.id})
-        ]
+    return table_rows(database, "listings", user)
 
 
 def activity(database: Database, action: str = "import_listings") -> list[dict[str, Any]]:
@@ -493,9 +469,7 @@ def test_a_generated_sku_that_collides_is_replaced(database: Database, alice: Us
     colliding = (*staged[:sku_at], "RD-TAKEN001", *staged[sku_at + 1 :])
     fresh: Iterator[str] = iter(["RD-FRESH001"])
     with as_alice() as uow:
-        repository = ListingImportRepository(
-            uow.connection, uow.user_id, ActivityLogWriter(uow.connection, uow.user_id)
-        )
+        repository = ListingImportRepository(uow.connection, uow.user_id, uow.activity_log)
         repository.start()
         repository.stage([colliding])
         assert repository.classify(lambda: next(fresh)) == []

@@ -3,43 +3,16 @@ stdout for results and stderr for problems."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import text
-from tests.conftest import PgServer
+from tests.cli_support import env_fixture, run_cli  # noqa: F401  (env_fixture: the env fixture)
 from tests.csv_files import read_csv, write_csv
+from tests.transfer_support import table_rows
 
 from reseller_desktop.db.database import Database
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.settings import AppPaths, Settings
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def env(pg: PgServer, db_name: str, tmp_path: Path) -> dict[str, str]:
-    """The test database by DATABASE_URL, a home of its own, and no keyring (as on a server)."""
-    return {
-        "DATABASE_URL": pg.url(db_name).set(drivername="postgresql").render_as_string(hide_password=False),
-        "RESELLER_DESKTOP_HOME": str(tmp_path / "home"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reseller_desktop", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        cwd=ROOT,
-        timeout=180,
-    )
 
 
 def sign_in_as(env: dict[str, str], email: str) -> None:
@@ -48,10 +21,8 @@ def sign_in_as(env: dict[str, str], email: str) -> None:
     Settings(last_user_email=email).save(AppPaths(home / "data", home / "config").settings_file)
 
 
-def listings(database: Database, user: UserRecord) -> list[tuple[Any, ...]]:
-    with database.connect() as conn:
-        query = text("SELECT * FROM listings WHERE user_id = :u ORDER BY id")
-        return [tuple(r) for r in conn.execute(query, {"u": user.id})]
+def listings(database: Database, user: UserRecord) -> list[tuple[object, ...]]:
+    return table_rows(database, "listings", user)
 
 
 @pytest.fixture
@@ -68,34 +39,34 @@ def test_export_by_status_as_the_signed_in_user(env: dict[str, str], tmp_path: P
     sign_in_as(env, "alice@example.com")
     out = tmp_path / "active.csv"
 
-    result = run(env, "listings", "export", str(out), "--status", "active")
+    result = run_cli("listings", "export", str(out), "--status", "active", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"Exported 1 listing to {out}.\n"
     assert [r["sku"] for r in read_csv(out)] == ["LAMP"]
 
-    result = run(env, "listings", "export", str(out), "--status", "draft", "--status", "canceled")
+    result = run_cli("listings", "export", str(out), "--status", "draft", "--status", "canceled", env=env)
     assert result.returncode == 0, result.stderr
     assert [r["sku"] for r in read_csv(out)] == ["CHAIR", "RUG"]
 
-    assert run(env, "listings", "export", str(out)).stdout == f"Exported 3 listings to {out}.\n"
+    assert run_cli("listings", "export", str(out), env=env).stdout == f"Exported 3 listings to {out}.\n"
 
 
 @pytest.mark.usefixtures("alices_listings")
 def test_import_and_dry_run(env: dict[str, str], tmp_path: Path, database: Database, alice: UserRecord) -> None:
     exported = tmp_path / "mine.csv"
-    assert run(env, "listings", "export", str(exported), "--user", "alice@example.com").returncode == 0
+    assert run_cli("listings", "export", str(exported), "--user", "alice@example.com", env=env).returncode == 0
     rows = read_csv(exported)
     rows[1]["price"] = "35.00"
     rows.append({"title": "Mirror", "price": "25", "sku": "MIRROR"})
     write_csv(exported, rows)
     before = listings(database, alice)
 
-    dry = run(env, "listings", "import", str(exported), "--dry-run", "--user", "alice@example.com")
+    dry = run_cli("listings", "import", str(exported), "--dry-run", "--user", "alice@example.com", env=env)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout == f"Dry run of {exported}, nothing written: 1 to create, 1 to update, 2 unchanged.\n"
     assert listings(database, alice) == before
 
-    done = run(env, "--user", "alice@example.com", "listings", "import", str(exported))
+    done = run_cli("--user", "alice@example.com", "listings", "import", str(exported), env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"Imported {exported}: 1 created, 1 updated, 2 unchanged.\n"
     after = listings(database, alice)
@@ -118,7 +89,7 @@ def test_a_failed_import_lists_each_bad_row_writes_nothing_and_exits_1(
     )
     before = listings(database, alice)
     for extra in ((), ("--dry-run",)):
-        result = run(env, "listings", "import", str(path), "--user", "alice@example.com", *extra)
+        result = run_cli("listings", "import", str(path), "--user", "alice@example.com", *extra, env=env)
         assert result.returncode == 1
         assert result.stdout == ""
         assert result.stderr.splitlines() == [
@@ -135,9 +106,9 @@ def test_bob_imports_as_himself_and_alices_listings_stay(
     env: dict[str, str], tmp_path: Path, database: Database, alice: UserRecord, bob: UserRecord, alices_listings: None
 ) -> None:
     alices_file = tmp_path / "alice.csv"
-    assert run(env, "listings", "export", str(alices_file), "--user", "alice@example.com").returncode == 0
+    assert run_cli("listings", "export", str(alices_file), "--user", "alice@example.com", env=env).returncode == 0
     alice_before = listings(database, alice)
-    result = run(env, "listings", "import", str(alices_file), "--user", "bob@example.com")
+    result = run_cli("listings", "import", str(alices_file), "--user", "bob@example.com", env=env)
     assert result.returncode == 0, result.stderr
     assert "3 created, 0 updated, 0 unchanged" in result.stdout
     assert listings(database, alice) == alice_before
@@ -147,12 +118,12 @@ def test_bob_imports_as_himself_and_alices_listings_stay(
 def test_without_an_account_or_with_a_missing_file_it_says_what_to_do(
     env: dict[str, str], tmp_path: Path, alice: UserRecord
 ) -> None:
-    nobody = run(env, "listings", "export", str(tmp_path / "x.csv"))
+    nobody = run_cli("listings", "export", str(tmp_path / "x.csv"), env=env)
     assert nobody.returncode == 1
     assert "No account is signed in on this computer for this database." in nobody.stderr
     assert "--user EMAIL" in nobody.stderr
 
-    missing = run(env, "listings", "import", str(tmp_path / "nope.csv"), "--user", "alice@example.com")
+    missing = run_cli("listings", "import", str(tmp_path / "nope.csv"), "--user", "alice@example.com", env=env)
     assert missing.returncode == 1
     assert "Cannot read" in missing.stderr and "nope.csv" in missing.stderr
     assert "Traceback" not in missing.stderr

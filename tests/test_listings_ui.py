@@ -19,11 +19,12 @@ from reseller_desktop.db.database import Database
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.services.listing_bulk import BulkChange
 from reseller_desktop.settings import AppPaths, Settings
-from reseller_desktop.ui import listings_model
+from reseller_desktop.ui import paged_table_model
 from reseller_desktop.ui.bulk_dialogs import LocationDialog, PriceDialog
 from reseller_desktop.ui.listing_editor import ListingEditor
-from reseller_desktop.ui.listings_model import PAGE_SIZE, PRICE, TITLE, UPDATED
+from reseller_desktop.ui.listings_model import PRICE, TITLE, UPDATED
 from reseller_desktop.ui.main_window import MainWindow
+from reseller_desktop.ui.paged_table_model import PAGE_SIZE
 from reseller_desktop.ui.scan_dialog import NEW_LISTING_BUTTON
 from reseller_desktop.ui.sold_dialog import SoldDialog
 from reseller_desktop.ui.tasks import TaskRunner
@@ -113,7 +114,7 @@ def test_search_as_you_type_and_filters_narrow_the_table(
 def test_a_page_let_go_of_is_fetched_again_when_it_comes_back(
     qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(listings_model, "MAX_CACHED_PAGES", 1)
+    monkeypatch.setattr(paged_table_model, "MAX_CACHED_PAGES", 1)
     add_listings(database, alice, 2 * PAGE_SIZE + 10)
     workspace.model.reload()
     wait_loaded(qtbot, workspace, PAGE_SIZE)
@@ -483,3 +484,22 @@ def test_photos_added_in_the_editor_are_saved_with_the_listing_cover_first(
     photos = saved.args[0].photos
     assert len(photos) == 2 and all(uri.startswith("photos/sha256/") for uri in photos)
     assert workspace.photos.path_of(photos[0]).exists()
+
+
+def test_a_shelved_listings_location_follows_its_shelf_and_cannot_be_typed_over(
+    qtbot: QtBot, database: Database, alice: UserRecord, workspace: Workspace
+) -> None:
+    loose, shelved = add_listings(database, alice, 2)
+    with database.unit_of_work(alice.id) as uow:
+        bin_c = uow.storage.add_bin("C", "clothing")
+        uow.storage.add_item(
+            {"title": "Item 2", "listing_id": shelved, "section_id": uow.storage.add_section(bin_c.id, "2").id}
+        )
+        uow.commit()
+    editor = open_loaded(qtbot, workspace, shelved)
+    qtbot.waitUntil(editor.storage_location.isReadOnly, timeout=10_000)
+    assert editor.storage_location.text() == "C › 2"
+    assert "Storage page" in editor.storage_location.toolTip()
+    other = open_loaded(qtbot, workspace, loose)
+    qtbot.waitUntil(lambda: workspace.runner.active == 0, timeout=10_000)  # its shelf check answered: none
+    assert not other.storage_location.isReadOnly()

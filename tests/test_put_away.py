@@ -3,7 +3,7 @@ there, a new label switches it, undo puts the last one back, and fast scans wait
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -16,46 +16,34 @@ from tests.storage_support import (  # noqa: F401  (*_fixture: fixtures)
     SCAN_SETTINGS,
     UPC_A,
     Shelves,
+    UowFactory,
     focus,
     items_in,
     moves_logged,
     new_uow_fixture,
+    open_session,
+    open_storage_page,
     parent_fixture,
     place_of,
     runner_fixture,
     scan,
+    settled,
     shelves_fixture,
 )
 
-from reseller_desktop.db.database import Database, UnitOfWork
+from reseller_desktop.db.database import Database
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.domain.scan_sessions import ScanTarget
 from reseller_desktop.ui.put_away_dialog import PutAwayDialog
 from reseller_desktop.ui.scan_dialog import ScanChoiceDialog
 from reseller_desktop.ui.scanner import ScanDetector
 from reseller_desktop.ui.storage_model import NAME
-from reseller_desktop.ui.storage_view import StorageView
 from reseller_desktop.ui.tasks import TaskRunner
-
-UowFactory = Callable[[], UnitOfWork]
-
-
-def open_dialog(qtbot: QtBot, dialog: PutAwayDialog) -> PutAwayDialog:
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    focus(qtbot, dialog.scan_field)
-    return dialog
 
 
 @pytest.fixture
 def dialog(qtbot: QtBot, runner: TaskRunner, new_uow: UowFactory, shelves: Shelves, parent: QWidget) -> PutAwayDialog:
-    return open_dialog(qtbot, PutAwayDialog(runner, new_uow, SCAN_SETTINGS, None, parent))
-
-
-def settled(qtbot: QtBot, dialog: PutAwayDialog, lines: int) -> list[str]:
-    """The running list (oldest first) once `lines` lines are in it and nothing is under way."""
-    qtbot.waitUntil(lambda: len(dialog.log_texts()) == lines and not dialog.busy and dialog.waiting == 0)
-    return dialog.log_texts()
+    return open_session(qtbot, PutAwayDialog(runner, new_uow, SCAN_SETTINGS, None, parent))
 
 
 def test_a_label_sets_the_place_and_each_scanned_item_goes_there(
@@ -229,7 +217,7 @@ def main_detector() -> Iterator[list[str]]:
 def test_scans_in_the_dialog_are_its_own_and_the_main_scanner_gets_them_again_after(
     qtbot: QtBot, main_detector: list[str], runner: TaskRunner, new_uow: UowFactory, shelves: Shelves, parent: QWidget
 ) -> None:
-    dialog = open_dialog(qtbot, PutAwayDialog(runner, new_uow, SCAN_SETTINGS, None, parent))
+    dialog = open_session(qtbot, PutAwayDialog(runner, new_uow, SCAN_SETTINGS, None, parent))
     scan(qtbot, dialog.scan_field, f"SEC-{shelves.a2}")
     assert settled(qtbot, dialog, 1) == ["1. Now putting away into A › 2"]
     assert main_detector == []  # the listing behind was not opened
@@ -242,10 +230,7 @@ def test_scans_in_the_dialog_are_its_own_and_the_main_scanner_gets_them_again_af
 def test_put_away_from_the_storage_page_starts_at_the_chosen_section_and_the_page_follows(
     qtbot: QtBot, runner: TaskRunner, new_uow: UowFactory, shelves: Shelves
 ) -> None:
-    view = StorageView(runner, new_uow, settings=SCAN_SETTINGS)
-    qtbot.addWidget(view)
-    view.show()
-    qtbot.waitUntil(lambda: view.tree_model.rowCount() == 2)
+    view = open_storage_page(qtbot, runner, new_uow)
     a2 = ScanTarget(shelves.bin_a, shelves.a2, "A › 2")
     view.select(a2)
     dialog = view.open_put_away()
@@ -265,7 +250,7 @@ def test_a_database_that_cannot_be_reached_is_said_in_the_list_and_scanning_goes
     missing = pg.database("no_such_database")
     runner = TaskRunner()
     try:
-        dialog = open_dialog(
+        dialog = open_session(
             qtbot, PutAwayDialog(runner, lambda: missing.unit_of_work(alice.id), SCAN_SETTINGS, None, parent)
         )
         scan(qtbot, dialog.scan_field, "LV-501")

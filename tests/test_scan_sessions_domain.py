@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from reseller_desktop.domain.audit import AuditSession, AuditVerdict, ExpectedItem, Recorded, Sighting
 from reseller_desktop.domain.barcodes import HitKind
-from reseller_desktop.domain.scan_sessions import (
-    AuditSession,
-    AuditVerdict,
-    ExpectedItem,
-    PutAwayOutcome,
-    PutAwaySession,
-    Recorded,
-    ScanTarget,
-    Sighting,
-    ThingRef,
-)
+from reseller_desktop.domain.put_away import PutAwayOutcome, PutAwaySession
+from reseller_desktop.domain.scan_sessions import ScanTarget, ThingRef
 
 SHELF_B3 = ScanTarget(bin_id=1, section_id=3, path="B › 3")
 SHELF_B4 = ScanTarget(bin_id=1, section_id=4, path="B › 4")
@@ -63,11 +55,15 @@ def test_scanning_the_same_thing_again_in_the_same_place_does_not_move_it_twice(
 
 def test_a_thing_the_records_already_had_there_is_not_a_move_to_undo() -> None:
     session: PutAwaySession[str] = PutAwaySession(SHELF_B3)
-    entry = session.moved("LV-501", JEANS, "Levi's 501", "r1", came_from="B › 3")
+    entry = session.moved("LV-501", JEANS, "Levi's 501", "r1", came_from="B › 3", stayed=True)
     assert entry.outcome is PutAwayOutcome.ALREADY_HERE
     assert entry.text == "Levi's 501 was already in B › 3."
     assert session.last_undoable() is None
     assert session.moved_count == 0
+    # Another bin also called B, with a section 3: same path, a real move, which can be undone.
+    other = session.moved("LV-502", JACKET, "Jacket", "r2", came_from="B › 3")
+    assert other.outcome is not PutAwayOutcome.ALREADY_HERE
+    assert session.last_undoable() is other
 
 
 def test_undo_takes_back_the_newest_move_only_once() -> None:

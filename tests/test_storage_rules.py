@@ -16,8 +16,9 @@ from reseller_desktop.db.errors import ConstraintError
 from reseller_desktop.domain.card_rules import TierThresholds
 from reseller_desktop.domain.errors import SectionFullError, ValidationError
 from reseller_desktop.domain.records import UserRecord
+from reseller_desktop.services.card_listing import create_listings, plan_listings
 from reseller_desktop.services.sales import record_sale
-from reseller_desktop.services.storage_moves import Place, Thing, move_in, move_things, undo_move
+from reseller_desktop.services.storage_moves import MovedSinceError, Place, Thing, move_in, move_things, undo_move
 
 
 @dataclass(frozen=True)
@@ -280,3 +281,105 @@ def test_the_tree_counts_sections_and_loose_items(database: Database, alice: Use
         ]
         assert node.loose_items == 1
         assert [t.title for t in u.storage.contents(shelves.bin_b, None)] == ["Loose tee"]
+
+
+def test_two_bulk_moves_crossing_the_same_sections_queue_and_keep_true_counts(
+    database: Database, alice: UserRecord, shelves: Shelves
+) -> None:
+    with database.unit_of_work(alice.id) as u:
+        others = [u.storage.add_section(shelves.bin_b, name).id for name in ("5", "6")]
+        u.storage.set_capacity(shelves.b3, None)
+        groups = {
+            n: [
+                u.storage.add_item({"title": f"{n}-{i}", "section_id": s}).id
+                for i, s in enumerate([*others, shelves.b3] * 3)
+            ]
+            for n in range(2)
+        }
+        u.commit()
+    targets = {0: shelves.b4, 1: others[0]}
+
+    def client(n: int) -> None:
+        things = [Thing("storage_item", i) for i in groups[n]]
+        move_things(new_uow(database, alice), things, Place(shelves.bin_b, targets[n]), via="bulk")
+
+    assert run_together(client) == []
+    with database.unit_of_work(alice.id) as u:
+        for node in u.storage.tree():
+            for section in node.sections:
+                assert section.section.item_count == len(u.storage.items_in(section.section.id))
+        assert len(u.storage.items_in(shelves.b4)) == 9
+
+
+def test_a_listing_chosen_with_its_own_item_moves_once_and_undo_refuses_after_a_later_move(
+    database: Database, alice: UserRecord, shelves: Shelves
+) -> None:
+    uow = new_uow(database, alice)
+    with database.unit_of_work(alice.id) as u:
+        u.storage.set_capacity(shelves.b3, 1)
+        u.commit()
+    (placed,) = move_things(uow, [Thing("listing", shelves.listing)], Place(shelves.bin_b, shelves.b4), via="drag")
+    both = [Thing("listing", shelves.listing), Thing("storage_item", placed.storage_item_id)]
+    (moved,) = move_things(uow, both, Place(shelves.bin_b, shelves.b3), via="bulk")  # room for one: it is one
+    move_things(uow, [Thing("listing", shelves.listing)], Place(shelves.bin_b, None), via="drag")
+    with pytest.raises(MovedSinceError, match=r"moved again after this move \(it is in B now\)"):
+        undo_move(uow, moved)
+    assert location_of_listing(database, shelves.listing) == "B"
+
+
+def test_a_listed_card_takes_its_item_along_and_a_deleted_card_frees_its_place(
+    database: Database, alice: UserRecord, shelves: Shelves
+) -> None:
+    uow = new_uow(database, alice)
+    (shelved,) = move_things(uow, [Thing("card", shelves.card)], Place(shelves.bin_b, shelves.b3), via="scan")
+    (listing,) = create_listings(uow, plan_listings(uow, [shelves.card], as_lot=False).drafts)
+    assert location_of_listing(database, listing.id) == "B › 3"
+    move_things(uow, [Thing("card", shelves.card)], Place(shelves.bin_b, shelves.b4), via="drag")
+    assert location_of_listing(database, listing.id) == "B › 4"  # the listing follows its card's item
+    with database.unit_of_work(alice.id) as u:
+        u.listings.update(listing.id, {"status": "active"})
+        record_sale(u, listing.id, platform="ebay", price="300.00", sold_at=datetime.now(UTC).replace(tzinfo=None))
+        u.commit()
+    assert counts(database, shelves.b4) == [0]  # sold: off the shelf
+    with database.unit_of_work(alice.id) as u:
+        other = u.cards.add({"card_type": "tcg", "title": "Venusaur", "estimated_value": "90"})
+        u.commit()
+    move_things(uow, [Thing("card", other.id)], Place(shelves.bin_b, shelves.b3), via="drag")
+    with database.unit_of_work(alice.id) as u:
+        u.cards.delete(other.id)
+        u.commit()
+    assert counts(database, shelves.b3) == [0]
+    assert shelved.created
+
+
+def test_an_item_loose_in_a_bin_goes_back_to_its_bin_when_a_sale_is_undone(
+    database: Database, alice: UserRecord, shelves: Shelves
+) -> None:
+    move_things(new_uow(database, alice), [Thing("listing", shelves.listing)], Place(shelves.bin_b), via="drag")
+    with database.unit_of_work(alice.id) as u:
+        record_sale(u, shelves.listing, platform="ebay", price="50.00", sold_at=datetime.now(UTC).replace(tzinfo=None))
+        u.commit()
+    with database.unit_of_work(alice.id) as u:
+        u.connection.execute(
+            text(
+                "UPDATE listings SET status = 'active', quantity = 1, sold_platform = NULL, "
+                "sold_date = NULL, sold_price = NULL WHERE id = :i"
+            ),
+            {"i": shelves.listing},
+        )
+        u.commit()
+    with database.unit_of_work(alice.id) as u:
+        (item,) = u.storage.storage_items_of_listing(shelves.listing)
+        assert (item.bin_id, item.section_id, item.path) == (shelves.bin_b, None, "B")
+
+
+def test_a_card_taken_off_every_shelf_no_longer_claims_the_place(
+    database: Database, alice: UserRecord, shelves: Shelves
+) -> None:
+    (moved,) = move_things(
+        new_uow(database, alice), [Thing("card", shelves.card)], Place(shelves.bin_b, shelves.b3), via="scan"
+    )
+    with database.unit_of_work(alice.id) as u:
+        u.storage.move_item(moved.storage_item_id, None, None)
+        assert u.cards.get(shelves.card).storage_location is None
+        u.commit()

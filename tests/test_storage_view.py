@@ -3,7 +3,6 @@ and drop and in bulk, bins and sections made, renamed, resized and deleted, and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -15,20 +14,24 @@ from tests.conftest import PgServer
 from tests.storage_support import (  # noqa: F401  (*_fixture: fixtures)
     SCAN_SETTINGS,
     Shelves,
+    UowFactory,
     items_in,
     moves_logged,
     new_uow_fixture,
+    open_storage_page,
     place_of,
     runner_fixture,
     shelves_fixture,
 )
 
-from reseller_desktop.db.database import Database, UnitOfWork
+from reseller_desktop.db.database import Database
+from reseller_desktop.domain.barcodes import HitKind, ScanHit
 from reseller_desktop.domain.records import UserRecord
 from reseller_desktop.domain.scan_sessions import ScanTarget
 from reseller_desktop.services.labels import LabelTargets
 from reseller_desktop.services.sales import record_sale
-from reseller_desktop.ui import storage_view
+from reseller_desktop.services.storage_browser import place_of_hit
+from reseller_desktop.ui import storage_changes
 from reseller_desktop.ui.storage_contents_model import PATH, STATUS, STORAGE_ID
 from reseller_desktop.ui.storage_contents_model import TITLE as CONTENT_TITLE
 from reseller_desktop.ui.storage_dialogs import CapacityDialog, MoveToDialog, NewBinDialog, NewSectionDialog
@@ -50,13 +53,8 @@ A2 = "A › 2"
 
 
 @pytest.fixture
-def view(qtbot: QtBot, runner: TaskRunner, new_uow: Callable[[], UnitOfWork], shelves: Shelves) -> StorageView:
-    page = StorageView(runner, new_uow, settings=SCAN_SETTINGS)
-    qtbot.addWidget(page)
-    page.resize(1100, 600)
-    page.show()
-    qtbot.waitUntil(lambda: page.tree_model.rowCount() == 2 and runner.active == 0)
-    return page
+def view(qtbot: QtBot, runner: TaskRunner, new_uow: UowFactory, shelves: Shelves) -> StorageView:
+    return open_storage_page(qtbot, runner, new_uow)
 
 
 def row_texts(model: StorageTreeModel, parent: QModelIndex = QModelIndex()) -> list[tuple[str, ...]]:  # noqa: B008
@@ -282,7 +280,7 @@ def test_deleting_a_place_that_holds_items_is_refused_and_an_empty_one_goes(
     qtbot: QtBot, view: StorageView, shelves: Shelves, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     questions: list[str] = []
-    monkeypatch.setattr(storage_view, "ask", lambda _parent, _title, question: questions.append(question) or True)
+    monkeypatch.setattr(storage_changes, "ask", lambda _parent, _title, question: questions.append(question) or True)
     view.select(ScanTarget(shelves.bin_a, None, "A"))
     view.ask_delete()
     message_is(
@@ -331,6 +329,23 @@ def test_removed_sold_lists_what_left_the_shelf_with_where_it_was(
     # Back to the place chosen in the tree (bin A, the first), and what lies loose in it.
     qtbot.waitUntil(lambda: [r.title for r in view.contents_model.rows] == ["Silk scarf"])
     assert view.shown == ScanTarget(shelves.bin_a, None, "A")
+
+
+def test_a_scanned_label_or_item_is_found_with_a_sentence_for_the_status_bar(
+    new_uow: UowFactory, shelves: Shelves, database: Database, alice: UserRecord
+) -> None:
+    def found(kind: HitKind, record_id: int) -> tuple[ScanTarget | None, int | None, str]:
+        return place_of_hit(new_uow, ScanHit(kind, record_id, "", ""))
+
+    assert found(HitKind.BIN, shelves.bin_a) == (ScanTarget(shelves.bin_a, None, "A"), None, "Bin A")
+    assert found(HitKind.SECTION, shelves.a2) == (section(shelves, shelves.a2, A2), None, f"Section {A2}")
+    hat = found(HitKind.STORAGE_ITEM, shelves.hat_item)
+    assert hat == (section(shelves, shelves.a2, A2), shelves.hat_item, f"Wool hat is in {A2}")
+    with database.unit_of_work(alice.id) as uow:
+        record_sale(uow, shelves.jacket, platform="ebay", price="70.00", sold_at=datetime.now(UTC).replace(tzinfo=None))
+        uow.commit()
+    sold = f"Carhartt jacket ({shelves.jacket_storage_id}) is sold out; it was in {A2}."
+    assert found(HitKind.STORAGE_ITEM, shelves.jacket_item) == (None, None, sold)
 
 
 def test_print_labels_asks_for_the_selected_items_or_else_the_selected_place(

@@ -68,7 +68,8 @@ TAGS_INDEX_SQL: Final = f"CREATE INDEX {TAGS_INDEX} ON card_collections USING gi
 # Expression indexes, which SQLAlchemy metadata cannot describe (schema comparisons leave them out).
 EXPRESSION_INDEXES: Final = (TRIGRAM_INDEX, FULLTEXT_INDEX, TAGS_INDEX)
 
-# Keyset pagination: one index per sortable column, each ending in id so the order is total.
+# Keyset pagination: one index per sortable column, each ending in id so the order is total. The one
+# list of the columns the cards table sorts by: CardSort (repositories/card_pages.py) takes these and id.
 KEYSET_COLUMNS: Final = (
     "updated_at",
     "title",

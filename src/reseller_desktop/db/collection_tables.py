@@ -12,7 +12,8 @@ The web app writes the same tables, so the rules live in triggers, not in one cl
   stay: removed_at, removed_from); when the sale is undone they go back if there is room.
 - card_collections.value_tier is derived from estimated_value and the seller's thresholds, and every
   value a card is given is kept per day in card_value_snapshots (the price history).
-Additive only: new tables, nullable columns, indexes, functions and triggers.
+Additive only: new tables, nullable columns, indexes, functions and triggers. Each rule is a trigger
+function and the row triggers that run it (db/triggers.py writes the statements around them).
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 
 from reseller_desktop.db.json_text import JSONText
+from reseller_desktop.db.triggers import RowTrigger, TriggerFunction
 from reseller_desktop.domain.storage_paths import PATH_SEPARATOR
 
 CARD_COLUMNS: Final = ("listing_id", "card_condition", "language", "source_ids")
-STORAGE_ITEM_COLUMNS: Final = ("removed_at", "removed_from", "removed_from_section_id")
+STORAGE_ITEM_COLUMNS: Final = ("removed_at", "removed_from", "removed_from_section_id", "removed_from_bin_id")
 NEW_TABLES: Final = ("card_value_tiers", "card_value_snapshots")
 ADDED_INDEXES: Final = (
     ("card_collections", "idx_card_collections_listing"),
@@ -72,6 +74,8 @@ def add_collection_tables(metadata: MetaData) -> None:
         Column(
             "removed_from_section_id", Integer, ForeignKey("storage_sections.id", ondelete="SET NULL"), nullable=True
         ),
+        # The bin it left: an item loose in a bin (no section) goes back there when the sale is undone.
+        Column("removed_from_bin_id", Integer, ForeignKey("storage_bins.id", ondelete="SET NULL"), nullable=True),
         Index("idx_storage_items_listing", "listing_id"),
         Index("idx_storage_items_section", "section_id"),
         extend_existing=True,
@@ -108,7 +112,7 @@ CHECK_MESSAGES: Final = {
     "ck_card_value_tiers_order": "Tier thresholds must rise: 0 ≤ mid ≤ high ≤ grail.",
 }
 
-# ----- functions -----------------------------------------------------------------------------------
+# ----- functions and triggers ----------------------------------------------------------------------
 PATH_FUNCTION: Final = "reseller_desktop_storage_path"
 PATH_ARGUMENTS: Final = "integer, integer"
 PATH_FUNCTION_SQL: Final = f"""
@@ -119,18 +123,41 @@ LANGUAGE sql STABLE AS $$
      WHERE b.id = bin
 $$
 """
+# Every row that shows a storage item's place: (table, its column, the storage item's column it matches).
+SHOWS_PLACE: Final = (("listings", "id", "listing_id"), ("card_collections", "storage_item_id", "id"))
+
+
+def _refuse_over_capacity(message: str, hint: str, indent: int) -> str:
+    """A check violation named by CAPACITY_CONSTRAINT (the app shows it as a full section), as a
+    statement indented by `indent` spaces; `message` is a plpgsql expression, `hint` plain text."""
+    parts = ("ERRCODE = 'check_violation'", f"CONSTRAINT = '{CAPACITY_CONSTRAINT}'", f"MESSAGE = {message}")
+    lines = ["RAISE EXCEPTION USING", *(f"    {part}," for part in parts), f"    HINT = '{hint}';"]
+    return f"\n{' ' * indent}".join(lines)
+
+
+_SECTION_FULL: Final = _refuse_over_capacity(
+    f"format('Section %s is full (%s of %s).', {PATH_FUNCTION}(s.bin_id, s.id), s.capacity, s.capacity)",
+    "Choose another section or raise its capacity.",
+    indent=12,
+)
+_CAPACITY_BELOW_COUNT: Final = _refuse_over_capacity(
+    "format('Section %s holds %s items; its capacity cannot be %s.', "
+    f"{PATH_FUNCTION}(NEW.bin_id, NEW.id), NEW.item_count, NEW.capacity)",
+    "Move some items out first, or choose a larger capacity.",
+    indent=8,
+)
 
 # Recount under a lock taken in id order (two clients moving items between the same two sections
 # queue instead of deadlocking; each recount is a new statement, so it sees the other's committed
 # move). Counting instead of adding one keeps the count true even if it had drifted before.
-COUNT_FUNCTION: Final = "reseller_desktop_storage_items_count"
-COUNT_FUNCTION_SQL: Final = f"""
-CREATE OR REPLACE FUNCTION {COUNT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
+COUNT: Final = TriggerFunction(
+    "reseller_desktop_storage_items_count",
+    declare="""
     left_section integer;
     entered_section integer;
     s record;
-BEGIN
+""",
+    body=f"""
     IF TG_OP <> 'INSERT' THEN left_section := OLD.section_id; END IF;
     IF TG_OP <> 'DELETE' THEN entered_section := NEW.section_id; END IF;
     IF left_section IS NOT DISTINCT FROM entered_section THEN
@@ -143,171 +170,107 @@ BEGIN
     IF entered_section IS NOT NULL THEN
         SELECT id, bin_id, capacity, item_count INTO s FROM storage_sections WHERE id = entered_section;
         IF s.capacity IS NOT NULL AND s.item_count > s.capacity THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'check_violation',
-                CONSTRAINT = '{CAPACITY_CONSTRAINT}',
-                MESSAGE = format('Section %s is full (%s of %s).',
-                                 {PATH_FUNCTION}(s.bin_id, s.id), s.capacity, s.capacity),
-                HINT = 'Choose another section or raise its capacity.';
+            {_SECTION_FULL}
         END IF;
     END IF;
     RETURN NULL;
-END
-$$
-"""
-COUNT_TRIGGER: Final = "trg_storage_items_count"
-COUNT_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {COUNT_TRIGGER}
-AFTER INSERT OR DELETE OR UPDATE OF section_id ON storage_items
-FOR EACH ROW EXECUTE FUNCTION {COUNT_FUNCTION}()
-"""
+""",
+)
 
-CAPACITY_FUNCTION: Final = "reseller_desktop_section_capacity"
-CAPACITY_FUNCTION_SQL: Final = f"""
-CREATE OR REPLACE FUNCTION {CAPACITY_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+CAPACITY: Final = TriggerFunction(
+    "reseller_desktop_section_capacity",
+    body=f"""
     IF NEW.capacity IS NOT NULL AND NEW.capacity < COALESCE(NEW.item_count, 0) THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'check_violation',
-            CONSTRAINT = '{CAPACITY_CONSTRAINT}',
-            MESSAGE = format('Section %s holds %s items; its capacity cannot be %s.',
-                             {PATH_FUNCTION}(NEW.bin_id, NEW.id), NEW.item_count, NEW.capacity),
-            HINT = 'Move some items out first, or choose a larger capacity.';
+        {_CAPACITY_BELOW_COUNT}
     END IF;
     RETURN NEW;
-END
-$$
-"""
-CAPACITY_TRIGGER: Final = "trg_storage_sections_capacity"
-CAPACITY_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {CAPACITY_TRIGGER}
-BEFORE UPDATE OF capacity ON storage_sections
-FOR EACH ROW EXECUTE FUNCTION {CAPACITY_FUNCTION}()
-"""
+""",
+)
 
-# An item placed somewhere: its listing and its cards say where.
-ITEM_PLACED_FUNCTION: Final = "reseller_desktop_storage_item_placed"
-ITEM_PLACED_FUNCTION_SQL: Final = f"""
-CREATE OR REPLACE FUNCTION {ITEM_PLACED_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    place text := {PATH_FUNCTION}(NEW.bin_id, NEW.section_id);
-BEGIN
+# An item placed somewhere: its listing and its cards say where (an item of no listing matches no listing).
+_SHOW_NEW_PLACE: Final = "".join(
+    f"""
+    UPDATE {table} SET storage_location = place
+     WHERE {column} = NEW.{item_column} AND storage_location IS DISTINCT FROM place;"""
+    for table, column, item_column in SHOWS_PLACE
+)
+ITEM_PLACED: Final = TriggerFunction(
+    "reseller_desktop_storage_item_placed",
+    declare=f"    place text := {PATH_FUNCTION}(NEW.bin_id, NEW.section_id);",
+    body=f"""
     IF place IS NULL THEN
+        -- Taken off every shelf (an undone move, not a sale): its cards, and its listing unless an
+        -- active one (which must say where it is), no longer claim the place it left.
+        IF TG_OP = 'UPDATE' AND OLD.bin_id IS NOT NULL AND NEW.removed_at IS NULL THEN
+            UPDATE card_collections SET storage_location = NULL WHERE storage_item_id = NEW.id;
+            UPDATE listings SET storage_location = NULL
+             WHERE id = NEW.listing_id AND status IS DISTINCT FROM 'active';
+        END IF;
         RETURN NULL;
-    END IF;
-    IF NEW.listing_id IS NOT NULL THEN
-        UPDATE listings SET storage_location = place
-         WHERE id = NEW.listing_id AND storage_location IS DISTINCT FROM place;
-    END IF;
-    UPDATE card_collections SET storage_location = place
-     WHERE storage_item_id = NEW.id AND storage_location IS DISTINCT FROM place;
+    END IF;{_SHOW_NEW_PLACE}
     RETURN NULL;
-END
-$$
-"""
-ITEM_PLACED_TRIGGER: Final = "trg_storage_items_placed"
-ITEM_PLACED_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {ITEM_PLACED_TRIGGER}
-AFTER INSERT OR UPDATE OF bin_id, section_id, listing_id ON storage_items
-FOR EACH ROW EXECUTE FUNCTION {ITEM_PLACED_FUNCTION}()
-"""
+""",
+)
 
-# A listing or card linked to a stored item cannot claim to be elsewhere (a stale edit, another client).
-LISTING_PLACE_FUNCTION: Final = "reseller_desktop_listing_place"
-LISTING_PLACE_FUNCTION_SQL: Final = f"""
-CREATE OR REPLACE FUNCTION {LISTING_PLACE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    place text;
-BEGIN
+
+def _follows_item(name: str, item_query: str) -> TriggerFunction:
+    """A listing or card linked to a stored item cannot claim to be elsewhere (a stale edit, another
+    client): it takes the place of the storage item `item_query` picks, when it has one."""
+    return TriggerFunction(
+        name,
+        declare="    place text;",
+        body=f"""
     SELECT {PATH_FUNCTION}(bin_id, section_id) INTO place FROM storage_items
-     WHERE listing_id = NEW.id AND removed_at IS NULL AND bin_id IS NOT NULL
-     ORDER BY updated_at DESC NULLS LAST, id DESC LIMIT 1;
+     {item_query};
     IF place IS NOT NULL THEN
         NEW.storage_location := place;
     END IF;
     RETURN NEW;
-END
-$$
-"""
-LISTING_PLACE_TRIGGER: Final = "trg_listings_place"
-LISTING_PLACE_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {LISTING_PLACE_TRIGGER}
-BEFORE UPDATE OF storage_location ON listings
-FOR EACH ROW EXECUTE FUNCTION {LISTING_PLACE_FUNCTION}()
-"""
+""",
+    )
 
-CARD_PLACE_FUNCTION: Final = "reseller_desktop_card_place"
-CARD_PLACE_FUNCTION_SQL: Final = f"""
-CREATE OR REPLACE FUNCTION {CARD_PLACE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    place text;
-BEGIN
-    IF NEW.storage_item_id IS NOT NULL THEN
-        SELECT {PATH_FUNCTION}(bin_id, section_id) INTO place FROM storage_items WHERE id = NEW.storage_item_id;
-        IF place IS NOT NULL THEN
-            NEW.storage_location := place;
-        END IF;
-    END IF;
-    RETURN NEW;
-END
-$$
-"""
-CARD_PLACE_TRIGGER: Final = "trg_card_collections_place"
-CARD_PLACE_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {CARD_PLACE_TRIGGER}
-BEFORE INSERT OR UPDATE OF storage_item_id, storage_location ON card_collections
-FOR EACH ROW EXECUTE FUNCTION {CARD_PLACE_FUNCTION}()
-"""
+
+LISTING_PLACE: Final = _follows_item(
+    "reseller_desktop_listing_place",
+    "WHERE listing_id = NEW.id AND removed_at IS NULL AND bin_id IS NOT NULL\n"
+    "     ORDER BY updated_at DESC NULLS LAST, id DESC LIMIT 1",
+)
+CARD_PLACE: Final = _follows_item("reseller_desktop_card_place", "WHERE id = NEW.storage_item_id")
 
 # A bin or section renamed: every listing and card stored in it shows the new name.
-RENAMED_FUNCTION: Final = "reseller_desktop_storage_renamed"
-RENAMED_FUNCTION_SQL: Final = f"""
-CREATE OR REPLACE FUNCTION {RENAMED_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE listings l SET storage_location = {PATH_FUNCTION}(i.bin_id, i.section_id)
+_SHOW_RENAMED_PLACE: Final = "".join(
+    f"""
+    UPDATE {table} t SET storage_location = {PATH_FUNCTION}(i.bin_id, i.section_id)
       FROM storage_items i
-     WHERE l.id = i.listing_id AND i.removed_at IS NULL
+     WHERE t.{column} = i.{item_column} AND i.removed_at IS NULL
        AND ((TG_TABLE_NAME = 'storage_bins' AND i.bin_id = NEW.id)
-            OR (TG_TABLE_NAME = 'storage_sections' AND i.section_id = NEW.id));
-    UPDATE card_collections c SET storage_location = {PATH_FUNCTION}(i.bin_id, i.section_id)
-      FROM storage_items i
-     WHERE c.storage_item_id = i.id AND i.removed_at IS NULL
-       AND ((TG_TABLE_NAME = 'storage_bins' AND i.bin_id = NEW.id)
-            OR (TG_TABLE_NAME = 'storage_sections' AND i.section_id = NEW.id));
+            OR (TG_TABLE_NAME = 'storage_sections' AND i.section_id = NEW.id));"""
+    for table, column, item_column in SHOWS_PLACE
+)
+RENAMED: Final = TriggerFunction(
+    "reseller_desktop_storage_renamed",
+    body=f"""{_SHOW_RENAMED_PLACE}
     RETURN NULL;
-END
-$$
-"""
-BIN_RENAMED_TRIGGER: Final = "trg_storage_bins_renamed"
-BIN_RENAMED_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {BIN_RENAMED_TRIGGER}
-AFTER UPDATE OF bin_name ON storage_bins
-FOR EACH ROW WHEN (OLD.bin_name IS DISTINCT FROM NEW.bin_name)
-EXECUTE FUNCTION {RENAMED_FUNCTION}()
-"""
-SECTION_RENAMED_TRIGGER: Final = "trg_storage_sections_renamed"
-SECTION_RENAMED_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {SECTION_RENAMED_TRIGGER}
-AFTER UPDATE OF section_name ON storage_sections
-FOR EACH ROW WHEN (OLD.section_name IS DISTINCT FROM NEW.section_name)
-EXECUTE FUNCTION {RENAMED_FUNCTION}()
-"""
+""",
+)
+RENAMED_NAMES: Final = (("storage_bins", "bin_name"), ("storage_sections", "section_name"))
 
 # The last unit sold: the item is no longer on the shelf. Sale undone: it goes back where it was,
 # or into its bin when its section has filled up meanwhile.
-SOLD_OUT_FUNCTION: Final = "reseller_desktop_listing_sold_out"
-SOLD_OUT_FUNCTION_SQL: Final = f"""
-CREATE OR REPLACE FUNCTION {SOLD_OUT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
+SOLD_OUT: Final = TriggerFunction(
+    "reseller_desktop_listing_sold_out",
+    declare="""
     item record;
     back_bin integer;
-BEGIN
+""",
+    body=f"""
     IF NEW.status = 'sold' AND COALESCE(NEW.quantity, 0) = 0 THEN
         WITH gone AS (
             UPDATE storage_items i
                SET removed_at = now() AT TIME ZONE 'utc',
                    removed_from = {PATH_FUNCTION}(i.bin_id, i.section_id),
                    removed_from_section_id = i.section_id,
+                   removed_from_bin_id = i.bin_id,
                    bin_id = NULL, section_id = NULL,
                    updated_at = now() AT TIME ZONE 'utc'
              WHERE i.listing_id = NEW.id AND i.removed_at IS NULL
@@ -322,20 +285,24 @@ BEGIN
           FROM gone;
     ELSIF NEW.status IS DISTINCT FROM 'sold' AND COALESCE(NEW.quantity, 0) > 0 THEN
         FOR item IN
-            SELECT id, user_id, removed_from, removed_from_section_id FROM storage_items
+            SELECT id, user_id, removed_from, removed_from_section_id, removed_from_bin_id FROM storage_items
              WHERE listing_id = NEW.id AND removed_at IS NOT NULL ORDER BY id
         LOOP
-            SELECT bin_id INTO back_bin FROM storage_sections WHERE id = item.removed_from_section_id;
+            back_bin := COALESCE(
+                (SELECT bin_id FROM storage_sections WHERE id = item.removed_from_section_id),
+                item.removed_from_bin_id
+            );
             BEGIN
                 UPDATE storage_items
                    SET bin_id = back_bin, section_id = item.removed_from_section_id, removed_at = NULL,
                        removed_from = NULL, removed_from_section_id = NULL,
-                       updated_at = now() AT TIME ZONE 'utc'
+                       removed_from_bin_id = NULL, updated_at = now() AT TIME ZONE 'utc'
                  WHERE id = item.id;
             EXCEPTION WHEN check_violation THEN  -- the section is full now: back into its bin
                 UPDATE storage_items
                    SET bin_id = back_bin, removed_at = NULL, removed_from = NULL,
-                       removed_from_section_id = NULL, updated_at = now() AT TIME ZONE 'utc'
+                       removed_from_section_id = NULL, removed_from_bin_id = NULL,
+                       updated_at = now() AT TIME ZONE 'utc'
                  WHERE id = item.id;
             END;
             INSERT INTO activity_logs (user_id, action, resource_type, resource_id, details, created_at)
@@ -345,27 +312,18 @@ BEGIN
         END LOOP;
     END IF;
     RETURN NULL;
-END
-$$
-"""
-SOLD_OUT_TRIGGER: Final = "trg_listings_sold_out"
-SOLD_OUT_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {SOLD_OUT_TRIGGER}
-AFTER UPDATE OF status, quantity ON listings
-FOR EACH ROW
-WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.quantity IS DISTINCT FROM NEW.quantity)
-EXECUTE FUNCTION {SOLD_OUT_FUNCTION}()
-"""
+""",
+)
 
 # Tier from value and the owner's thresholds (defaults when the owner has set none).
-TIER_FUNCTION: Final = "reseller_desktop_card_tier"
-TIER_FUNCTION_SQL: Final = f"""
-CREATE OR REPLACE FUNCTION {TIER_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
+TIER: Final = TriggerFunction(
+    "reseller_desktop_card_tier",
+    declare=f"""
     mid numeric := {DEFAULT_TIERS[0]};
     high numeric := {DEFAULT_TIERS[1]};
     grail numeric := {DEFAULT_TIERS[2]};
-BEGIN
+""",
+    body=f"""
     IF NEW.estimated_value IS NULL THEN
         NEW.value_tier := NULL;
         RETURN NEW;
@@ -380,21 +338,13 @@ BEGIN
         WHEN NEW.estimated_value::numeric < grail THEN 'high'
         ELSE 'grail' END;
     RETURN NEW;
-END
-$$
-"""
-TIER_TRIGGER: Final = "trg_card_collections_tier"
-TIER_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {TIER_TRIGGER}
-BEFORE INSERT OR UPDATE OF estimated_value, value_tier, user_id ON card_collections
-FOR EACH ROW EXECUTE FUNCTION {TIER_FUNCTION}()
-"""
+""",
+)
 
 # One value per card and day: the last one given that day.
-SNAPSHOT_FUNCTION: Final = "reseller_desktop_card_snapshot"
-SNAPSHOT_FUNCTION_SQL: Final = f"""
-CREATE OR REPLACE FUNCTION {SNAPSHOT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+SNAPSHOT: Final = TriggerFunction(
+    "reseller_desktop_card_snapshot",
+    body="""
     IF NEW.estimated_value IS NULL OR NEW.user_id IS NULL THEN
         RETURN NULL;
     END IF;
@@ -405,41 +355,62 @@ BEGIN
        SET estimated_value = EXCLUDED.estimated_value, quantity = EXCLUDED.quantity,
            recorded_at = EXCLUDED.recorded_at;
     RETURN NULL;
-END
-$$
-"""
-SNAPSHOT_TRIGGER: Final = "trg_card_collections_snapshot"
-SNAPSHOT_TRIGGER_SQL: Final = f"""
-CREATE TRIGGER {SNAPSHOT_TRIGGER}
-AFTER INSERT OR UPDATE OF estimated_value, quantity ON card_collections
-FOR EACH ROW EXECUTE FUNCTION {SNAPSHOT_FUNCTION}()
-"""
+""",
+)
 
-# (table, function, function arguments, function SQL, trigger, trigger SQL) in creation order.
+ROW_TRIGGERS: Final = (
+    RowTrigger("storage_items", "trg_storage_items_count", "AFTER INSERT OR DELETE OR UPDATE OF section_id", COUNT),
+    RowTrigger("storage_sections", "trg_storage_sections_capacity", "BEFORE UPDATE OF capacity", CAPACITY),
+    RowTrigger(
+        "storage_items",
+        "trg_storage_items_placed",
+        "AFTER INSERT OR UPDATE OF bin_id, section_id, listing_id",
+        ITEM_PLACED,
+    ),
+    RowTrigger("listings", "trg_listings_place", "BEFORE UPDATE OF storage_location", LISTING_PLACE),
+    RowTrigger(
+        "card_collections",
+        "trg_card_collections_place",
+        "BEFORE INSERT OR UPDATE OF storage_item_id, storage_location",
+        CARD_PLACE,
+    ),
+    *(
+        RowTrigger(
+            table,
+            f"trg_{table}_renamed",
+            f"AFTER UPDATE OF {column}",
+            RENAMED,
+            f"OLD.{column} IS DISTINCT FROM NEW.{column}",
+        )
+        for table, column in RENAMED_NAMES
+    ),
+    RowTrigger(
+        "listings",
+        "trg_listings_sold_out",
+        "AFTER UPDATE OF status, quantity",
+        SOLD_OUT,
+        "OLD.status IS DISTINCT FROM NEW.status OR OLD.quantity IS DISTINCT FROM NEW.quantity",
+    ),
+    RowTrigger(
+        "card_collections",
+        "trg_card_collections_tier",
+        "BEFORE INSERT OR UPDATE OF estimated_value, value_tier, user_id",
+        TIER,
+    ),
+    RowTrigger(
+        "card_collections",
+        "trg_card_collections_snapshot",
+        "AFTER INSERT OR UPDATE OF estimated_value, quantity",
+        SNAPSHOT,
+    ),
+)
+
+# What migration 0005 creates, in order: (function, argument types, SQL), then (table, trigger, SQL).
 FUNCTIONS: Final = (
     (PATH_FUNCTION, PATH_ARGUMENTS, PATH_FUNCTION_SQL),
-    (COUNT_FUNCTION, "", COUNT_FUNCTION_SQL),
-    (CAPACITY_FUNCTION, "", CAPACITY_FUNCTION_SQL),
-    (ITEM_PLACED_FUNCTION, "", ITEM_PLACED_FUNCTION_SQL),
-    (LISTING_PLACE_FUNCTION, "", LISTING_PLACE_FUNCTION_SQL),
-    (CARD_PLACE_FUNCTION, "", CARD_PLACE_FUNCTION_SQL),
-    (RENAMED_FUNCTION, "", RENAMED_FUNCTION_SQL),
-    (SOLD_OUT_FUNCTION, "", SOLD_OUT_FUNCTION_SQL),
-    (TIER_FUNCTION, "", TIER_FUNCTION_SQL),
-    (SNAPSHOT_FUNCTION, "", SNAPSHOT_FUNCTION_SQL),
+    *((f.name, "", f.sql) for f in dict.fromkeys(t.function for t in ROW_TRIGGERS)),
 )
-TRIGGERS: Final = (
-    ("storage_items", COUNT_TRIGGER, COUNT_TRIGGER_SQL),
-    ("storage_sections", CAPACITY_TRIGGER, CAPACITY_TRIGGER_SQL),
-    ("storage_items", ITEM_PLACED_TRIGGER, ITEM_PLACED_TRIGGER_SQL),
-    ("listings", LISTING_PLACE_TRIGGER, LISTING_PLACE_TRIGGER_SQL),
-    ("card_collections", CARD_PLACE_TRIGGER, CARD_PLACE_TRIGGER_SQL),
-    ("storage_bins", BIN_RENAMED_TRIGGER, BIN_RENAMED_TRIGGER_SQL),
-    ("storage_sections", SECTION_RENAMED_TRIGGER, SECTION_RENAMED_TRIGGER_SQL),
-    ("listings", SOLD_OUT_TRIGGER, SOLD_OUT_TRIGGER_SQL),
-    ("card_collections", TIER_TRIGGER, TIER_TRIGGER_SQL),
-    ("card_collections", SNAPSHOT_TRIGGER, SNAPSHOT_TRIGGER_SQL),
-)
+TRIGGERS: Final = tuple((t.table, t.name, t.sql) for t in ROW_TRIGGERS)
 
 # Counts made true once, when the migration installs the trigger that keeps them so.
 RECOUNT_SQL: Final = """

@@ -35,11 +35,11 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from reseller_desktop.domain.card_rules import check_card
+from reseller_desktop.domain.csv_cells import load_json, read_time
 from reseller_desktop.domain.errors import FieldError, ValidationError
 from reseller_desktop.domain.money import CENT, parse_money
 from reseller_desktop.domain.records import CardRecord, field_names
@@ -48,8 +48,10 @@ MTG = "Magic: The Gathering"
 WATCHLIST_TAG = "Collectr watchlist"
 MAX_QUANTITY = 1_000_000  # per row; more is a slip of the keyboard, and the sums must fit the column
 # What makes two rows the same card: rows equal in all of these merge into one card.
+# set_name as well as set_code: Collectr writes no set code, and a reprint (Base Set Charizard 4/102
+# and its Celebrations reprint 4/102) is another card.
 IDENTITY = (
-    "game_name", "set_code", "card_number", "title", "card_subtype", "card_condition", "language",
+    "game_name", "set_code", "set_name", "card_number", "title", "card_subtype", "card_condition", "language",
     "grading_company", "grading_score", "grading_serial",
 )  # fmt: skip
 
@@ -311,7 +313,7 @@ def _read_own(c: Mapping[str, str]) -> ParsedRow:
         else:
             v[name] = cell or None  # verbatim, spaces too, so a round trip changes nothing
     for name in OWN_TIMES:
-        v[name] = _time(c[name], name, row)
+        v[name] = read_time(c[name], name, row.errors)
     return row
 
 
@@ -335,27 +337,11 @@ def _json_cell(cell: str, name: str, row: ParsedRow) -> str | None:
     if not cell.strip():
         return None
     try:
-        json.loads(cell, parse_constant=_refuse_constant)
+        load_json(cell)
     except ValueError:
         row.errors.append(FieldError(name, 'must be JSON, like ["Binder 1"] or {"scryfall_id": "…"}.'))
         return None
     return cell
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(name)  # NaN and Infinity are Python's, not JSON's
-
-
-def _time(cell: str, name: str, row: ParsedRow) -> datetime | None:
-    cell = cell.strip()
-    if not cell:
-        return None
-    try:
-        moment = datetime.fromisoformat(cell)
-    except ValueError:
-        row.errors.append(FieldError(name, f"{cell!r} is not a date and time; write it like 2024-05-01T14:30:00Z."))
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 OWN_REQUIRED = tuple(n for n in OWN_COLUMNS if n not in OWN_IGNORED)

@@ -44,9 +44,6 @@ class Symbology(StrEnum):
     QR = "qr"
 
 
-SYMBOLOGY_NAMES = {Symbology.CODE128: "Code 128", Symbology.QR: "QR code"}
-
-
 @dataclass(frozen=True)
 class LabelData:
     """What one label is for, as loaded: plain text, no records."""

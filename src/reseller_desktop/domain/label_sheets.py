@@ -206,6 +206,27 @@ _TALL_STYLE = LabelStyle(
     max_qr_side=80.0,
 )
 
+
+def _one_per_page(size: SheetSize, title: str, width_in: float, height_in: float, style: LabelStyle) -> SheetLayout:
+    """A roll label: each label is a page of its own size, the way thermal printer drivers feed them."""
+    width, height = _inches(width_in), _inches(height_in)
+    return SheetLayout(
+        size,
+        title,
+        page_width=width,
+        page_height=height,
+        label_width=width,
+        label_height=height,
+        columns=1,
+        rows=1,
+        left=0,
+        top=0,
+        column_pitch=width,
+        row_pitch=height,
+        style=style,
+    )
+
+
 SHEETS: dict[SheetSize, SheetLayout] = {
     SheetSize.AVERY_5160: SheetLayout(
         SheetSize.AVERY_5160,
@@ -222,36 +243,8 @@ SHEETS: dict[SheetSize, SheetLayout] = {
         row_pitch=_inches(1),
         style=_SMALL_STYLE,
     ),
-    SheetSize.THERMAL_2X1: SheetLayout(
-        SheetSize.THERMAL_2X1,
-        "2 x 1 in thermal roll",
-        page_width=_inches(2),
-        page_height=_inches(1),
-        label_width=_inches(2),
-        label_height=_inches(1),
-        columns=1,
-        rows=1,
-        left=0,
-        top=0,
-        column_pitch=_inches(2),
-        row_pitch=_inches(1),
-        style=_SMALL_STYLE,
-    ),
-    SheetSize.SHIPPING_4X6: SheetLayout(
-        SheetSize.SHIPPING_4X6,
-        "4 x 6 in label",
-        page_width=_inches(4),
-        page_height=_inches(6),
-        label_width=_inches(4),
-        label_height=_inches(6),
-        columns=1,
-        rows=1,
-        left=0,
-        top=0,
-        column_pitch=_inches(4),
-        row_pitch=_inches(6),
-        style=_TALL_STYLE,
-    ),
+    SheetSize.THERMAL_2X1: _one_per_page(SheetSize.THERMAL_2X1, "2 x 1 in thermal roll", 2, 1, _SMALL_STYLE),
+    SheetSize.SHIPPING_4X6: _one_per_page(SheetSize.SHIPPING_4X6, "4 x 6 in label", 4, 6, _TALL_STYLE),
 }
 
 

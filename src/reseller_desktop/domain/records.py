@@ -172,6 +172,7 @@ class StorageItemRecord:
     removed_at: datetime | None = None
     removed_from: str | None = None  # the location path it left, e.g. "B › 3"
     removed_from_section_id: int | None = None
+    removed_from_bin_id: int | None = None
 
 
 @dataclass(frozen=True)

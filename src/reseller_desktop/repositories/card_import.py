@@ -24,7 +24,6 @@ How rows become cards (the preview reports the same):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +38,8 @@ from reseller_desktop.domain.card_csv_formats import (
     OWN_MONEY,
     OWN_NUMBERS,
 )
-from reseller_desktop.repositories.base import UserScopedRepository, utc_now
+from reseller_desktop.repositories.base import utc_now
+from reseller_desktop.repositories.import_staging import StagingRepository, repeat_message
 
 STAGING = "card_import_staging"
 JSONB = "pg_temp.card_import_jsonb"
@@ -313,26 +313,23 @@ class StagedCounts:
     unchanged: int
 
 
-class CardImportRepository(UserScopedRepository):
+class CardImportRepository(StagingRepository):
+    staging = STAGING
+    staged_columns = STAGED_COLUMNS
+
     def start(self) -> None:
         """Create the staging table and helper functions for this transaction."""
         for ddl in (_STAGING_DDL, _MATCH_INDEX_DDL, _JSONB_DDL, _JSON_UNION_DDL):
             self._conn.execute(text(ddl))
 
-    def stage(self, rows: Iterable[Sequence[Any]]) -> None:
-        """COPY rows (tuples in STAGED_COLUMNS order) into the staging table, streaming."""
-        driver = self._conn.connection.driver_connection
-        assert driver is not None
-        with driver.cursor() as cursor, cursor.copy(f"COPY {STAGING} ({', '.join(STAGED_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
     def classify(self) -> tuple[list[RowNote], list[RowNote]]:
         """Match staged rows to the user's cards and to each other; (rows refused, warnings)."""
         params = {"user_id": self.user_id}
         self._conn.execute(text(f"ANALYZE {STAGING}"))  # temporary tables are never auto-analyzed
-        problems = self._repeated_uuids()
-        self._invalidate(problems)
+        problems = [
+            RowNote(row, repeat_message("card_uuid:", value, first)) for row, value, first in self._repeats("card_uuid")
+        ]
+        self._invalidate([p.row_number for p in problems])
         warnings = []
         for column, (_, noun) in _FOREIGN_KEYS.items():
             for row, value in self._conn.execute(text(_clear_foreign(column)), params).all():
@@ -349,18 +346,14 @@ class CardImportRepository(UserScopedRepository):
             RowNote(int(row), f"the rows of this card add up to more than {INT_MAX:,} copies.")
             for row in self._conn.scalars(text(_TOO_MANY)).all()
         ]
-        self._invalidate(too_many, whole_group=True)
+        self._invalidate([n.row_number for n in too_many], "row_number = ANY(:rows) OR group_row = ANY(:rows)")
         return sorted(problems + too_many, key=lambda n: n.row_number), sorted(warnings, key=lambda n: n.row_number)
 
     def counts(self) -> StagedCounts:
         return StagedCounts(*(int(n) for n in self._conn.execute(text(_COUNTS)).one()))
 
-    def row_number_range(self) -> tuple[int, int]:
-        first, last = self._conn.execute(text(f"SELECT min(row_number), max(row_number) FROM {STAGING}")).one()
-        return (int(first), int(last)) if first is not None else (0, -1)
-
-    def write(self, first: int, stop: int) -> int:
-        """Write the staged rows first <= row_number < stop; return how many cards were created.
+    def write(self, first: int, stop: int) -> None:
+        """Write the staged rows first <= row_number < stop.
 
         The caller writes in slices so each statement stays well within the statement time limit and
         progress and cancel are seen between slices; it is still one transaction.
@@ -371,7 +364,7 @@ class CardImportRepository(UserScopedRepository):
             ids = [card_id for card_id, uuid_row in to_change if uuid_row is by_uuid]
             if ids:
                 self._conn.execute(text(statement), {**params, "ids": ids})
-        return self._conn.execute(text(_CREATE), params).rowcount
+        self._conn.execute(text(_CREATE), params)
 
     def record(self, file_name: str, file_format: str, counts: StagedCounts) -> None:
         details = {
@@ -384,23 +377,3 @@ class CardImportRepository(UserScopedRepository):
             "unchanged": counts.unchanged,
         }
         self._activity.record("import_cards", "card", None, details)
-
-    def _repeated_uuids(self) -> list[RowNote]:
-        rows = self._conn.execute(
-            text(f"""
-                SELECT row_number, card_uuid, first_row FROM (
-                    SELECT row_number, card_uuid, min(row_number) OVER (PARTITION BY card_uuid) AS first_row
-                    FROM {STAGING} WHERE card_uuid IS NOT NULL
-                ) d WHERE row_number <> first_row ORDER BY row_number""")
-        ).all()
-        return [
-            RowNote(int(row), f"card_uuid: {value} is already on row {first} of this file; each must be unique.")
-            for row, value, first in rows
-        ]
-
-    def _invalidate(self, problems: list[RowNote], whole_group: bool = False) -> None:
-        if not problems:
-            return
-        rows = [p.row_number for p in problems]
-        where = "row_number = ANY(:rows)" + (" OR group_row = ANY(:rows)" if whole_group else "")
-        self._conn.execute(text(f"UPDATE {STAGING} SET valid = false WHERE {where}"), {"rows": rows})

@@ -1,9 +1,8 @@
 """Pages, group sums and totals of the Cards page, at any collection size.
 
-Pages are keyset pages in the database's order, as for listings (repositories/listing_pages.py):
-a page starts after the (sort value, id) of the last row shown, and a nullable column is read in
-two parts, its values by an index range and its NULLs by id. Group sums and totals are one GROUP BY
-each under the current filter, served by the covering indexes of db/card_indexes.py.
+Pages are keyset pages in the database's order (repositories/keyset.py), as for listings. Group sums
+and totals are one GROUP BY each under the current filter (repositories/card_filters.py), served by
+the covering indexes of db/card_indexes.py.
 
 Money is summed in whole cents: each REAL value is widened to float8, times 100, rounded and cast
 to BIGINT (every storable amount comes back to its cent; see domain/money.py), so a million cards
@@ -18,50 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
-from sqlalchemy import (
-    BigInteger,
-    Connection,
-    Float,
-    Text,
-    and_,
-    cast,
-    func,
-    literal,
-    literal_column,
-    select,
-    text,
-    tuple_,
-)
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, Float, RowMapping, and_, cast, func, literal, select
 
 from reseller_desktop.db import schema
-from reseller_desktop.db.card_indexes import SEARCH_DOCUMENT, TAGS_FUNCTION, TRIGRAM_INDEX
+from reseller_desktop.db.card_indexes import KEYSET_COLUMNS
 from reseller_desktop.domain.card_groups import LEVELS, CardFilter, GroupSums
-from reseller_desktop.domain.errors import FieldError, ValidationError
 from reseller_desktop.domain.money import from_real
 from reseller_desktop.repositories.base import UserScopedRepository
+from reseller_desktop.repositories.card_filters import filter_conditions, tags_of_card
+from reseller_desktop.repositories.keyset import KeysetSort, PageKey, cover_of, keyset_page, rows_by_id
 
 t = schema.card_collections
 listings = schema.listings
-SORTABLE = (
-    "updated_at",
-    "title",
-    "set_name",
-    "card_number",
-    "player_name",
-    "year",
-    "grading_score",
-    "quantity",
-    "estimated_value",
-    "purchase_price",
-    "storage_location",
-    "id",
-)
-NOT_NULL = frozenset({"title", "id"})
-_trigram_by_database: dict[str, bool] = {}
-EMPTY_TAGS = literal_column("'[]'::jsonb", JSONB)
 
 
 @dataclass(frozen=True)
@@ -106,20 +74,10 @@ class CardTotals:
     gain: Decimal
 
 
-@dataclass(frozen=True)
-class PageKey:
-    value: Any
-    id: int
-
-
-@dataclass(frozen=True)
-class CardSort:
-    column: str = "updated_at"
-    descending: bool = True
-
-    def __post_init__(self) -> None:
-        if self.column not in SORTABLE:
-            raise ValidationError([FieldError("sort", f"Cards cannot be sorted by {self.column!r}.")])
+class CardSort(KeysetSort):
+    SORTABLE = (*KEYSET_COLUMNS, "id")
+    NOT_NULL = frozenset({"title", "id"})
+    ROWS = "Cards"
 
 
 _COLUMNS = (
@@ -150,52 +108,6 @@ _COLUMNS = (
 )
 
 
-def tags_of_card() -> Any:
-    """The card's tags as a JSON array (NULL when it has none): the expression the tags index is on."""
-    return getattr(func, TAGS_FUNCTION)(t.c.custom_categories, type_=JSONB)
-
-
-def has_trigram_search(conn: Connection) -> bool:
-    key = conn.engine.url.render_as_string(hide_password=True)
-    if key not in _trigram_by_database:
-        _trigram_by_database[key] = bool(conn.scalar(text("SELECT to_regclass(:n) IS NOT NULL"), {"n": TRIGRAM_INDEX}))
-    return _trigram_by_database[key]
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _search(term: str, trigram: bool) -> Any:
-    document = literal_column(SEARCH_DOCUMENT, Text)
-    if trigram:
-        return document.ilike(f"%{_escape_like(term)}%", escape="\\")
-    words = [w for w in "".join(c if c.isalnum() else " " for c in term).split() if w]
-    query = " & ".join(f"{w}:*" for w in words) or "''"
-    return func.to_tsvector(literal_column("'simple'"), document).op("@@")(
-        func.to_tsquery(literal_column("'simple'"), query)
-    )
-
-
-def filter_conditions(conn: Connection, user_id: UUID, card_filter: CardFilter) -> Any:
-    conditions: list[Any] = [t.c.user_id == user_id]
-    if card_filter.card_type:
-        conditions.append(t.c.card_type == card_filter.card_type)
-    if card_filter.search_term:
-        conditions.append(_search(card_filter.search_term, has_trigram_search(conn)))
-    group = card_filter.group
-    if group is not None:
-        for field, key in zip(group.fields, group.keys, strict=True):
-            if field == "tag":
-                tags = tags_of_card()
-                conditions.append(
-                    func.coalesce(tags, EMPTY_TAGS) == EMPTY_TAGS if key is None else tags.contains(cast([key], JSONB))
-                )
-            else:
-                conditions.append(t.c[field].is_(None) if key is None else t.c[field] == key)
-    return and_(*conditions)
-
-
 def cents(column: Any) -> Any:
     """A REAL money column as whole cents (BIGINT), summed exactly and fast (see the module note)."""
     return cast(func.round(cast(column, Float(precision=53)) * 100), BigInteger)
@@ -210,39 +122,15 @@ class CardPageRepository(UserScopedRepository):
         self, card_filter: CardFilter, sort: CardSort, after: PageKey | None = None, limit: int = 200
     ) -> tuple[list[CardRow], PageKey | None]:
         """Up to `limit` rows after `after`, and the key to continue from (None at the end)."""
-        column = t.c[sort.column]
-        base = filter_conditions(self._conn, self.user_id, card_filter)
-
-        def fetch(where: list[Any], order: list[Any], count: int) -> list[Any]:
-            query = select(*_COLUMNS, column.label("sort_value")).where(base, *where).order_by(*order).limit(count)
-            return list(self._conn.execute(query).mappings().all())
-
-        descending = sort.descending
-        by_value = [column.desc(), t.c.id.desc()] if descending else [column.asc(), t.c.id.asc()]
-        by_id = [t.c.id.desc()] if descending else [t.c.id.asc()]
-        in_nulls = after is not None and after.value is None
-        past_value = [_past(column, after, descending)] if after is not None and not in_nulls else []
-        past_id = [(t.c.id < after.id) if descending else (t.c.id > after.id)] if after is not None and in_nulls else []
-        if sort.column in NOT_NULL:
-            rows = fetch(past_value, by_value, limit)
-        elif not descending:  # values going up, then the NULLs
-            rows = [] if in_nulls else fetch([column.is_not(None), *past_value], by_value, limit)
-            if len(rows) < limit:
-                rows += fetch([column.is_(None), *past_id], by_id, limit - len(rows))
-        else:  # the NULLs first, then values going down
-            rows = fetch([column.is_(None), *past_id], by_id, limit) if after is None or in_nulls else []
-            if len(rows) < limit:
-                rows += fetch([column.is_not(None), *past_value], by_value, limit - len(rows))
-        key = PageKey(rows[-1]["sort_value"], rows[-1]["id"]) if len(rows) == limit else None
+        where = filter_conditions(self._conn, self.user_id, card_filter)
+        rows, key = keyset_page(self._conn, t, _COLUMNS, where, sort=sort, after=after, limit=limit)
         return self._with_listing_status(rows), key
 
     def rows(self, ids: Sequence[int]) -> list[CardRow]:
         """These cards again (a page the view let go of), in the order asked; missing ones left out."""
-        query = select(*_COLUMNS).where(t.c.id.in_(list(ids)), t.c.user_id == self.user_id)
-        by_id = {row.id: row for row in self._with_listing_status(list(self._conn.execute(query).mappings()))}
-        return [by_id[i] for i in ids if i in by_id]
+        return self._with_listing_status(rows_by_id(self._conn, t, _COLUMNS, self.user_id, ids))
 
-    def _with_listing_status(self, rows: Sequence[Any]) -> list[CardRow]:
+    def _with_listing_status(self, rows: Sequence[RowMapping]) -> list[CardRow]:
         # A second small query rather than a join: the search expression names the card columns
         # unqualified, as its index does, and a join would make them ambiguous.
         listing_ids = {row["listing_id"] for row in rows if row["listing_id"] is not None}
@@ -347,15 +235,7 @@ def _sums(keys: tuple[str | None, ...], row: Any) -> GroupSums:
     return GroupSums(keys, int(row.cards), int(row.quantity or 0), _money(row.value))
 
 
-def _past(column: Any, key: PageKey, descending: bool) -> Any:
-    # Bound as the column's own type: a REAL read back and sent as a double compares unequal to itself.
-    value = tuple_(cast(literal(key.value), column.type), literal(key.id))
-    return tuple_(column, t.c.id) < value if descending else tuple_(column, t.c.id) > value
-
-
-def _row(row: Any, listing_status: str | None) -> CardRow:
-    photos = row["photos"]
-    cover = photos[0] if isinstance(photos, list) and photos and isinstance(photos[0], str) else None
+def _row(row: RowMapping, listing_status: str | None) -> CardRow:
     return CardRow(
         id=row["id"],
         card_type=row["card_type"],
@@ -381,7 +261,7 @@ def _row(row: Any, listing_status: str | None) -> CardRow:
         listing_id=row["listing_id"],
         listing_status=listing_status,
         updated_at=row["updated_at"],
-        cover=cover,
+        cover=cover_of(row["photos"]),
     )
 
 

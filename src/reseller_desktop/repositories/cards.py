@@ -21,6 +21,7 @@ from reseller_desktop.repositories.base import (
     to_record,
     utc_now,
 )
+from reseller_desktop.repositories.storage import StorageRepository
 
 t = schema.card_collections
 MONEY = ("estimated_value", "purchase_price")
@@ -108,10 +109,20 @@ class CardRepository(UserScopedRepository):
         return after
 
     def delete(self, card_id: int) -> None:
-        title = self._conn.scalar(delete(t).where(t.c.id == card_id, self._mine()).returning(t.c.title))
-        if title is None:
+        """Delete the card; its own storage item goes with it (a binder page holding other cards, or
+        the stock of a listing, stays)."""
+        gone = self._conn.execute(
+            delete(t).where(t.c.id == card_id, self._mine()).returning(t.c.title, t.c.storage_item_id)
+        ).first()
+        if gone is None:
             raise NotFoundError("card", card_id)
+        title, item_id = gone
         self._activity.record("delete_card", "card", card_id, {"title": title})
+        if item_id is not None and not self.count_in_storage_item(item_id):
+            storage = StorageRepository(self._conn, self.user_id, self._activity)
+            item = storage.get_item(item_id)
+            if item.listing_id is None and item.removed_at is None:
+                storage.delete_item(item_id)
 
     def page(self, after_id: int | None = None, limit: int = 200) -> list[CardRecord]:
         where = [self._mine()] + ([t.c.id > after_id] if after_id is not None else [])

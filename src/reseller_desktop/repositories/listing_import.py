@@ -22,15 +22,15 @@ How rows are matched (the same rules the preview reports):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import text
 
 from reseller_desktop.db.listing_indexes import UNIQUE_SKU_INDEX
 from reseller_desktop.domain.errors import UserError
-from reseller_desktop.repositories.base import UserScopedRepository, utc_now
+from reseller_desktop.repositories.base import utc_now
+from reseller_desktop.repositories.import_staging import StagingRepository, repeat_message
 
 STAGING = "listing_import_staging"
 JSON_DIFFERS = "pg_temp.listing_import_json_differs"
@@ -184,21 +184,16 @@ class StagedCounts:
     unchanged: int
 
 
-class ListingImportRepository(UserScopedRepository):
+class ListingImportRepository(StagingRepository):
+    staging = STAGING
+    staged_columns = STAGED_COLUMNS
+
     def start(self) -> None:
         """Create the staging table and helper for this transaction; refuse early without the SKU index."""
         if not self._conn.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": UNIQUE_SKU_INDEX}):
             raise SkuIndexMissingError
         self._conn.execute(text(_STAGING_DDL))
         self._conn.execute(text(_JSON_DIFFERS_DDL))
-
-    def stage(self, rows: Iterable[Sequence[Any]]) -> None:
-        """COPY rows (tuples in STAGED_COLUMNS order) into the staging table, streaming."""
-        driver = self._conn.connection.driver_connection
-        assert driver is not None
-        with driver.cursor() as cursor, cursor.copy(f"COPY {STAGING} ({', '.join(STAGED_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
 
     def classify(self, new_sku: Callable[[], str], slice_rows: int = CLASSIFY_SLICE_ROWS) -> list[RowProblem]:
         """Match staged rows to the user's listings; return the rows that cannot be imported.
@@ -207,7 +202,7 @@ class ListingImportRepository(UserScopedRepository):
         """
         self._conn.execute(text(f"ANALYZE {STAGING}"))  # temporary tables are never auto-analyzed
         problems = self._duplicates("sku", "NOT sku_generated") + self._duplicates("listing_uuid", "true")
-        self._invalidate(problems)
+        self._invalidate([p.row_number for p in problems])
         self._replace_colliding_generated_skus(new_sku)
         first, last = self.row_number_range()
         uuid_problems: list[RowProblem] = []
@@ -217,7 +212,7 @@ class ListingImportRepository(UserScopedRepository):
             self._conn.execute(text(_MATCH_BY_UUID), params)
             rows = self._conn.execute(text(_UUID_OF_ANOTHER_LISTING), params).all()
             uuid_problems += [_uuid_problem(int(row), sku, bool(generated)) for row, sku, generated in rows]
-        self._invalidate(uuid_problems)
+        self._invalidate([p.row_number for p in uuid_problems])
         return sorted(problems + uuid_problems, key=lambda p: p.row_number)
 
     def counts(self) -> StagedCounts:
@@ -228,10 +223,6 @@ class ListingImportRepository(UserScopedRepository):
                 FROM {STAGING} WHERE valid""")
         ).one()
         return StagedCounts(int(row[0]), int(row[1]), int(row[2]))
-
-    def row_number_range(self) -> tuple[int, int]:
-        first, last = self._conn.execute(text(f"SELECT min(row_number), max(row_number) FROM {STAGING}")).one()
-        return (int(first), int(last)) if first is not None else (0, -1)
 
     def merge(self, first: int, stop: int) -> tuple[int, int]:
         """Write staged rows first <= row_number < stop that are new or changed; (created, updated).
@@ -249,27 +240,11 @@ class ListingImportRepository(UserScopedRepository):
         self._activity.record("import_listings", "listing", None, details)
 
     def _duplicates(self, column: str, among: str) -> list[RowProblem]:
-        rows = self._conn.execute(
-            text(f"""
-                SELECT row_number, {column}, first_row FROM (
-                    SELECT row_number, {column}, min(row_number) OVER (PARTITION BY {column}) AS first_row
-                    FROM {STAGING} WHERE {column} IS NOT NULL AND {among}
-                ) d WHERE row_number <> first_row ORDER BY row_number""")
-        ).all()
         label = "SKU" if column == "sku" else "listing_uuid"
         return [
-            RowProblem(
-                int(row), column, f"{label} {value} is already on row {first} of this file; each must be unique."
-            )
-            for row, value, first in rows
+            RowProblem(row, column, repeat_message(label, value, first))
+            for row, value, first in self._repeats(column, among)
         ]
-
-    def _invalidate(self, problems: list[RowProblem]) -> None:
-        if problems:
-            self._conn.execute(
-                text(f"UPDATE {STAGING} SET valid = false WHERE row_number = ANY(:rows)"),
-                {"rows": [p.row_number for p in problems]},
-            )
 
     def _replace_colliding_generated_skus(self, new_sku: Callable[[], str]) -> None:
         """A generated SKU must not land on an existing listing or another row (ON CONFLICT would merge them)."""

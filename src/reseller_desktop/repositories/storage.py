@@ -36,6 +36,7 @@ ITEM_EDITABLE = tuple(
         "removed_at",
         "removed_from",
         "removed_from_section_id",
+        "removed_from_bin_id",
     }
 )
 
@@ -214,22 +215,24 @@ class StorageRepository(StorageTreeQueries, UserScopedRepository):
         if self._conn.scalar(select(lt.c.id).where(lt.c.id == listing_id, lt.c.user_id == self.user_id)) is None:
             raise NotFoundError("listing", listing_id)
 
-    def _lock_sections(self, section_ids: Iterable[int | None]) -> list[int]:
-        """Lock the sections an item leaves or enters, in id order, before the item row is written.
+    def lock_sections(self, section_ids: Iterable[int | None]) -> list[int]:
+        """Lock the user's sections a move touches, in id order, before any item row is written; the ids locked.
 
         Taking the lock first (FOR NO KEY UPDATE, which the item's foreign-key check does not
         conflict with) and in a fixed order means two clients moving items serialise instead of
         deadlocking, and each recount sees the other's committed move.
         """
         ids = sorted({s for s in section_ids if s is not None})
-        if ids:
-            self._conn.execute(
+        if not ids:
+            return []
+        return list(
+            self._conn.scalars(
                 select(sections.c.id)
-                .where(sections.c.id.in_(ids))
+                .where(sections.c.id.in_(ids), sections.c.bin_id.in_(self._owned_bin_ids()))
                 .order_by(sections.c.id)
                 .with_for_update(key_share=True)
             )
-        return ids
+        )
 
     def add_item(self, values: Mapping[str, Any]) -> StorageItemRecord:
         reject_unknown(values, ITEM_EDITABLE)
@@ -238,7 +241,7 @@ class StorageRepository(StorageTreeQueries, UserScopedRepository):
             raise ValidationError([FieldError("quantity", "Use a whole number, 0 or more.")])
         bin_id, section_id = self._place(values.get("bin_id"), values.get("section_id"))
         self._check_listing(values.get("listing_id"))
-        self._lock_sections([section_id])
+        self.lock_sections([section_id])
         row = (
             self._conn.execute(
                 items.insert()
@@ -294,7 +297,7 @@ class StorageRepository(StorageTreeQueries, UserScopedRepository):
         before = self.get_item(item_id)
         from_path = self.where_is(item_id).path
         bin_id, section_id = self._place(bin_id, section_id)
-        self._lock_sections([before.section_id, section_id])
+        self.lock_sections([before.section_id, section_id])
         row = (
             self._conn.execute(
                 update(items)
@@ -319,9 +322,29 @@ class StorageRepository(StorageTreeQueries, UserScopedRepository):
         )
         return to_record(StorageItemRecord, row)
 
+    def link_listing(self, item_id: int, listing_id: int | None) -> StorageItemRecord:
+        """Say which listing an item is the stock of: its location follows the item, and selling the
+        listing's last unit takes the item off its shelf."""
+        before = self.get_item(item_id)
+        self._check_listing(listing_id)
+        row = (
+            self._conn.execute(
+                update(items)
+                .where(items.c.id == item_id, items.c.user_id == self.user_id)
+                .values(listing_id=listing_id, updated_at=utc_now())
+                .returning(*items.c)
+            )
+            .mappings()
+            .one()
+        )
+        self._activity.record(
+            "link_storage_item", "storage_item", item_id, {"from": before.listing_id, "to": listing_id}
+        )
+        return to_record(StorageItemRecord, row)
+
     def delete_item(self, item_id: int) -> None:
         before = self.get_item(item_id)
-        self._lock_sections([before.section_id])
+        self.lock_sections([before.section_id])
         cards = schema.card_collections
         self._conn.execute(
             update(cards)

@@ -11,8 +11,9 @@ from reseller_desktop.db.database import UnitOfWork
 from reseller_desktop.domain.card_groups import CardFilter, GroupNode, build_tree
 from reseller_desktop.domain.card_rules import TierThresholds
 from reseller_desktop.domain.records import CardRecord
-from reseller_desktop.repositories.card_pages import CardPageRepository, CardRow, CardSort, CardTotals, PageKey
+from reseller_desktop.repositories.card_pages import CardPageRepository, CardRow, CardSort, CardTotals
 from reseller_desktop.repositories.card_values import CardValuePoint, CardValueRepository, TotalPoint
+from reseller_desktop.repositories.keyset import PageKey
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 

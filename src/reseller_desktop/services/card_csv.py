@@ -13,7 +13,9 @@ Our export: one column per card_collections column, named as the column, in the 
 Money is a plain decimal (12.50), times ISO 8601 UTC (2024-05-01T14:30:00Z), flags true/false, JSON
 columns the JSON text as stored. id, user_id and value_tier are written but not read back.
 
-Workers here run off the GUI thread: each opens its own unit of work and returns plain data.
+Reading with progress and cancel, the export's keyset batches and the one-transaction write are
+services/csv_transfer.py's, shared with the listings' import. Workers here run off the GUI thread:
+each opens its own unit of work and returns plain data.
 """
 
 from __future__ import annotations
@@ -21,16 +23,14 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from threading import Event
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Text, func, select, text, type_coerce
+from sqlalchemy import Text, type_coerce
 
 from reseller_desktop.db import schema
 from reseller_desktop.db.database import UnitOfWork
@@ -47,24 +47,24 @@ from reseller_desktop.domain.card_csv_formats import (
     read_row,
     recognise,
 )
-from reseller_desktop.domain.money import from_real, to_real
-from reseller_desktop.repositories.base import ActivityLogWriter
-from reseller_desktop.repositories.card_import import CardImportRepository, StagedCounts
-from reseller_desktop.services.listing_csv import (
+from reseller_desktop.domain.money import to_real
+from reseller_desktop.repositories.card_import import CardImportRepository
+from reseller_desktop.services.csv_transfer import (
+    WRITE_SLICE_ROWS,
     BadRow,
     CsvFileError,
-    ExportCancelledError,
-    ImportRejectedError,
+    ExportQuery,
     ProgressCallback,
+    StagingReader,
     UnitOfWorkFactory,
-    check_import_cancel,
-    open_for_writing,
-    report_progress,
+    cell_text,
+    export_csv,
+    preview_file,
+    refused_rows,
+    staged_import,
+    write_slices,
 )
 
-EXPORT_BATCH_ROWS = 2_000
-STAGE_BATCH_ROWS = 5_000
-WRITE_SLICE_ROWS = 5_000  # rows of the file per write: well within the statement time limit, with triggers
 _SEP_LINE = re.compile(r'"?sep=(.)"?')
 
 
@@ -110,58 +110,22 @@ def export_cards(
 ) -> int:
     """Write all the user's cards to `path` in id order; return how many.
 
-    Rows are read in keyset batches, so memory stays flat whatever the count. The file appears only
-    when complete (written beside it, then renamed), so a failure never leaves half an export.
+    See csv_transfer.export_csv: flat memory, one snapshot, no half-written file.
     """
-    path = Path(path)
-    written = 0
-    with unit_of_work_factory() as uow:
-        conn = uow.connection
-        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))  # one snapshot for all batches
-        t = schema.card_collections
-        total = int(conn.scalar(select(func.count()).select_from(t).where(t.c.user_id == uow.user_id)) or 0)
-        partial = path.with_name(path.name + ".partial")
-        try:
-            with open_for_writing(partial) as stream:
-                writer = csv.writer(stream)
-                writer.writerow(OWN_COLUMNS)
-                for batch in _keyset_batches(conn, uow):
-                    if cancel is not None and cancel.is_set():
-                        raise ExportCancelledError
-                    writer.writerows([_export_cell(name, row[name]) for name in OWN_COLUMNS] for row in batch)
-                    written += len(batch)
-                    report_progress(progress, "Exporting", written, total)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
-    return written
+    return export_csv(
+        unit_of_work_factory, path, OWN_COLUMNS, _all_cards, _export_cell, progress=progress, cancel=cancel
+    )
 
 
-def _keyset_batches(conn: Connection, uow: UnitOfWork) -> Iterator[list[RowMapping]]:
-    """The user's cards in id order, a batch at a time, each starting after the last id seen."""
+def _all_cards(uow: UnitOfWork) -> ExportQuery:
     t = schema.card_collections
     # JSON columns as the text stored, so what another client wrote goes out (and comes back) as is.
-    columns = [type_coerce(t.c[name], Text).label(name) if name in OWN_JSON else t.c[name] for name in OWN_COLUMNS]
-    last_id = 0
-    while True:
-        query = select(*columns).where(t.c.user_id == uow.user_id, t.c.id > last_id).order_by(t.c.id)
-        batch = list(conn.execute(query.limit(EXPORT_BATCH_ROWS)).mappings())
-        if not batch:
-            return
-        yield batch
-        last_id = batch[-1]["id"]
+    columns = tuple(type_coerce(t.c[n], Text).label(n) if n in OWN_JSON else t.c[n] for n in OWN_COLUMNS)
+    return ExportQuery(t, t.c.user_id == uow.user_id, columns)
 
 
 def _export_cell(name: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if name in OWN_MONEY:
-        return str(from_real(value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return f"{value.isoformat()}Z"  # the contract's timestamps are naive UTC
-    return str(value)
+    return cell_text(value, money=name in OWN_MONEY)
 
 
 # ---- import ---------------------------------------------------------------------------------------
@@ -174,9 +138,7 @@ def preview_card_import(
     cancel: Event | None = None,
 ) -> CardImportPreview:
     """What importing `path` would do, with every bad row; nothing is written (the work is rolled back)."""
-    with unit_of_work_factory() as uow:
-        _, _, preview = _stage_and_classify(uow, Path(path), progress, cancel)
-        return preview
+    return preview_file(unit_of_work_factory, path, _stage_and_classify, progress, cancel)
 
 
 def import_cards(
@@ -192,54 +154,33 @@ def import_cards(
     have changed since.
     """
     path = Path(path)
-    with unit_of_work_factory() as uow:
-        repository, counts, preview = _stage_and_classify(uow, path, progress, cancel)
-        if preview.has_errors:
-            raise ImportRejectedError(path.name, preview)
-        first, last = repository.row_number_range()
-        report_progress(progress, "Writing", 0, last - first + 1)
-        for start in range(first, last + 1, slice_rows):
-            check_import_cancel(cancel)
-            repository.write(start, start + slice_rows)
-            report_progress(progress, "Writing", min(start + slice_rows, last + 1) - first, last - first + 1)
+    with staged_import(unit_of_work_factory, path, _stage_and_classify, progress, cancel) as (repository, preview):
+        for first, stop in write_slices(repository.row_number_range(), slice_rows, progress, cancel):
+            repository.write(first, stop)
         if preview.to_write:  # an import that changes nothing leaves no trace, not even in the log
-            repository.record(path.name, preview.format_name, counts)
-        check_import_cancel(cancel)
-        uow.commit()
+            repository.record(path.name, preview.format_name, repository.counts())
     return CardImportResult(
         preview.format_name,
-        counts.to_create,
-        counts.to_merge,
-        counts.into_owned,
-        counts.to_update,
-        counts.unchanged,
+        preview.to_create,
+        preview.to_merge,
+        preview.into_owned,
+        preview.to_update,
+        preview.unchanged,
         preview.warnings,
     )
 
 
 def _stage_and_classify(
     uow: UnitOfWork, path: Path, progress: ProgressCallback | None, cancel: Event | None
-) -> tuple[CardImportRepository, StagedCounts, CardImportPreview]:
-    repository = CardImportRepository(uow.connection, uow.user_id, ActivityLogWriter(uow.connection, uow.user_id))
+) -> tuple[CardImportRepository, CardImportPreview]:
+    repository = CardImportRepository(uow.connection, uow.user_id, uow.activity_log)
     repository.start()
     rows = _CardRows(path, progress, cancel)
-    try:
-        for batch in rows.batches():
-            repository.stage(batch)  # one COPY per batch, each far within the statement time limit
-    except UnicodeDecodeError:
-        raise CsvFileError(f"{path.name} is not UTF-8 text.", "Save it from your spreadsheet as “CSV UTF-8”.") from None
-    except csv.Error as exc:
-        raise CsvFileError(f"{path.name} row {rows.row_number} is not valid CSV: {exc}.") from None
-    check_import_cancel(cancel)
-    report_progress(progress, "Checking", 0, 0)
+    rows.stage_into(repository.stage)
     problems, notes = repository.classify()
-    reasons = dict(rows.bad_rows)
-    for problem in problems:
-        known = reasons.get(problem.row_number)
-        reasons[problem.row_number] = f"{known}; {problem.message}" if known else problem.message
     warnings = rows.warnings + [(note.row_number, note.message) for note in notes]
     counts = repository.counts()
-    assert rows.format is not None  # batches() raises when the header names no format
+    assert rows.format is not None  # reading raises when the header names no format
     preview = CardImportPreview(
         rows.format.name,
         counts.to_create,
@@ -247,56 +188,21 @@ def _stage_and_classify(
         counts.into_owned,
         counts.to_update,
         counts.unchanged,
-        tuple(BadRow(number, reasons[number]) for number in sorted(reasons)),
+        refused_rows(rows.bad_rows, ((p.row_number, p.message) for p in problems)),
         tuple(BadRow(number, message) for number, message in sorted(warnings)),
     )
-    return repository, counts, preview
+    return repository, preview
 
 
-class _CardRows:
-    """Reads the file as batches of staging tuples, collecting bad rows and warnings."""
+class _CardRows(StagingReader):
+    """Also collects warnings, and knows the file's format once the header is read."""
+
+    lenient = True
 
     def __init__(self, path: Path, progress: ProgressCallback | None, cancel: Event | None) -> None:
-        self.path = path
-        self.progress = progress
-        self.cancel = cancel
-        self.row_number = 0
+        super().__init__(path, progress, cancel)
         self.format: CardFormat | None = None
-        self.bad_rows: list[tuple[int, str]] = []
         self.warnings: list[tuple[int, str]] = []
-
-    def batches(self) -> Iterator[list[tuple[Any, ...]]]:
-        try:
-            size = self.path.stat().st_size
-            binary = self.path.open("rb")
-        except OSError as exc:
-            raise CsvFileError(
-                f"Cannot read {self.path}: {exc.strerror}.", "Check the file name and try again."
-            ) from None
-        with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as stream:
-            reader, header = self._header(stream)
-            width = len(header)
-            batch: list[tuple[Any, ...]] = []
-            for cells in reader:
-                self.row_number += 1
-                while len(cells) > width and not cells[-1].strip():
-                    cells.pop()  # a trailing delimiter some apps leave
-                if len(cells) != width:
-                    if any(cell.strip() for cell in cells):
-                        self.bad_rows.append(
-                            (self.row_number, f"has {len(cells)} cells; the header has {width} columns.")
-                        )
-                    continue  # else an empty line
-                if not any(cell.strip() for cell in cells):
-                    continue  # a row of empty cells, as spreadsheets leave at the end
-                batch.append(self._staged(dict(zip(header, cells, strict=True))))
-                if len(batch) == STAGE_BATCH_ROWS:
-                    yield batch
-                    batch = []
-                    check_import_cancel(self.cancel)
-                    report_progress(self.progress, "Reading", stream.buffer.tell(), size)
-            yield batch
-        report_progress(self.progress, "Reading", size, size)
 
     def _header(self, stream: io.TextIOWrapper) -> tuple[Iterator[list[str]], list[str]]:
         """The reader positioned after the header, and the header's canonical names; knows the format."""
@@ -368,3 +274,7 @@ def describe_counts(preview: CardImportPreview | CardImportResult) -> str:
     if isinstance(preview, CardImportPreview):
         parts.append(f"{len(preview.bad_rows)} refused")
     return ", ".join(parts)
+
+
+def describe_result(file_name: str, result: CardImportResult) -> str:
+    return f"Imported {file_name} ({result.format_name}): {describe_counts(result)}."

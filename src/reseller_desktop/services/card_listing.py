@@ -197,6 +197,17 @@ def plan_listings(new_uow: UnitOfWorkFactory, card_ids: Sequence[int], *, as_lot
     return ListingPlan(drafts, tuple(refused), as_lot)
 
 
+def _stock_of(uow: UnitOfWork, card: CardRecord, listing_id: int) -> None:
+    """The card's own storage item becomes the listing's stock: the listing's location follows it, and
+    the sale of its last unit takes it off the shelf. A binder page shared with other cards is not."""
+    item_id = card.storage_item_id
+    if item_id is None or uow.cards.count_in_storage_item(item_id) != 1:
+        return
+    item = uow.storage.get_item(item_id)
+    if item.listing_id is None and item.removed_at is None:
+        uow.storage.link_listing(item_id, listing_id)
+
+
 def create_listings(new_uow: UnitOfWorkFactory, drafts: Sequence[ListingDraft]) -> list[ListingRecord]:
     """Create the draft listings and link their cards, all or nothing."""
     with new_uow() as uow:
@@ -211,6 +222,7 @@ def create_listings(new_uow: UnitOfWorkFactory, drafts: Sequence[ListingDraft]) 
             listing = uow.listings.add(draft.listing_values())
             for card_id in draft.card_ids:
                 uow.cards.update(card_id, {"listing_id": listing.id})
+                _stock_of(uow, cards[card_id], listing.id)
             created.append(listing)
         uow.commit()
         return created

@@ -63,9 +63,9 @@ class LabelTargets:
         return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
-def _title(uow: UnitOfWork, item: StorageItemRecord) -> str | None:
-    """The item's own title, else the title of the listing it stands for (the web app often leaves
-    a listing's storage item untitled)."""
+def _item_title(uow: UnitOfWork, item: StorageItemRecord) -> str | None:
+    """An item label's title: the item's own, else the title of the listing it stands for (the web
+    app often leaves a listing's storage item untitled)."""
     if (item.title or "").strip() or item.listing_id is None:
         return item.title
     try:
@@ -75,8 +75,9 @@ def _title(uow: UnitOfWork, item: StorageItemRecord) -> str | None:
 
 
 def _section_label(uow: UnitOfWork, section: SectionRecord, bin_: BinRecord) -> LabelData:
-    stored = uow.storage.items_in(section.id)
-    lines = [content_line(_title(uow, item), item.quantity, item.storage_id) for item in stored]
+    # What the Storage page lists: an untitled item by its listing's title, else its first card's.
+    stored = uow.storage.contents(bin_.id, section.id)
+    lines = [content_line(thing.title, thing.quantity, thing.storage_id) for thing in stored]
     contents = sorted(lines, key=str.casefold)  # as a seller looks for a name on the list
     path = location_path(bin_.bin_name, section.section_name)
     return section_label(section_label_code(section.id), path, section.capacity, contents)
@@ -114,5 +115,5 @@ def load_labels(new_uow: UnitOfWorkFactory, targets: LabelTargets, *, bin_sectio
             done_sections.add(section_id)
         for item_id in targets.item_ids:
             item = uow.storage.get_item(item_id)
-            labels.append(item_label(item.storage_id, _title(uow, item), item.item_type, item.quantity))
+            labels.append(item_label(item.storage_id, _item_title(uow, item), item.item_type, item.quantity))
     return labels

@@ -15,13 +15,13 @@ from sqlalchemy import select
 
 from reseller_desktop.db import schema
 from reseller_desktop.db.database import UnitOfWork
+from reseller_desktop.domain.audit import ExpectedItem, Recorded, Sighting
 from reseller_desktop.domain.barcodes import HitKind, ScanHit, classify
-from reseller_desktop.domain.errors import NotFoundError
 from reseller_desktop.domain.records import StoredThing
-from reseller_desktop.domain.scan_sessions import ExpectedItem, Recorded, ScanTarget, Sighting, ThingRef
-from reseller_desktop.domain.storage_paths import location_path
+from reseller_desktop.domain.scan_sessions import ScanTarget, ThingRef
 from reseller_desktop.repositories.code_lookup import CodeLookupRepository
-from reseller_desktop.services.storage_moves import MoveResult, Place, Thing, ThingKind, move_things, undo_move
+from reseller_desktop.services.storage_browser import place_of, place_target
+from reseller_desktop.services.storage_moves import MoveResult, Thing, ThingKind, move_things, undo_moves
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 THING_KINDS: Mapping[HitKind, ThingKind] = {
@@ -29,7 +29,6 @@ THING_KINDS: Mapping[HitKind, ThingKind] = {
     HitKind.CARD: "card",
     HitKind.STORAGE_ITEM: "storage_item",
 }
-NOT_FOUND_HINT = "A scan matches a UPC/EAN, SKU, listing or card id, storage id, or a bin or section label exactly."
 
 
 @dataclass(frozen=True)
@@ -41,9 +40,6 @@ class ScanLookup:
     problem: str = ""  # why nothing matched (a misread, or nothing of the seller's), when hits is empty
     targets: Mapping[ScanHit, ScanTarget] = field(default_factory=dict)  # bin and section hits
     sightings: Mapping[ScanHit, Sighting] = field(default_factory=dict)  # item hits, when asked for
-
-    def thing_of(self, hit: ScanHit) -> ThingRef:
-        return ThingRef(hit.kind, hit.id)
 
 
 @dataclass(frozen=True)
@@ -70,20 +66,9 @@ def look_up(new_uow: UnitOfWorkFactory, code: str, *, with_sightings: bool = Fal
             misread = scanned.misread_error()
             problem = misread.message if misread else f"Nothing was found for {scanned.text}."
             return ScanLookup(scanned.text, hits, problem)
-        targets = {hit: _target(uow, hit) for hit in hits if hit.kind in (HitKind.BIN, HitKind.SECTION)}
+        targets = {hit: place_target(uow, hit) for hit in hits if hit.kind in (HitKind.BIN, HitKind.SECTION)}
         sightings = {hit: _sighting(uow, hit) for hit in hits if hit.kind in THING_KINDS} if with_sightings else {}
     return ScanLookup(scanned.text, hits, "", targets, sightings)
-
-
-def _target(uow: UnitOfWork, hit: ScanHit) -> ScanTarget:
-    if hit.kind is HitKind.BIN:
-        bin_record = uow.storage.get_bin(hit.id)
-        return ScanTarget(bin_record.id, None, location_path(bin_record.bin_name, None))
-    section = uow.storage.get_section(hit.id)
-    if section.bin_id is None:
-        raise NotFoundError("bin of section", hit.id)
-    bin_record = uow.storage.get_bin(section.bin_id)
-    return ScanTarget(bin_record.id, section.id, location_path(bin_record.bin_name, section.section_name))
 
 
 def _recorded(thing: StoredThing) -> Recorded:
@@ -112,15 +97,14 @@ def _sighting(uow: UnitOfWork, hit: ScanHit) -> Sighting:
 
 def put_away(new_uow: UnitOfWorkFactory, thing: ThingRef, target: ScanTarget) -> PutAwayMove:
     """Move a scanned thing to the session's place (one transaction; SectionFullError when full)."""
-    results = move_things(new_uow, [thing_of(thing)], Place(target.bin_id, target.section_id), via="scan")
+    results = move_things(new_uow, [thing_of(thing)], place_of(target), via="scan")
     origins = [r.from_path for r in results if r.from_path]
     return PutAwayMove(tuple(results), ", ".join(dict.fromkeys(origins)) or None)
 
 
 def undo_put_away(new_uow: UnitOfWorkFactory, move: PutAwayMove) -> None:
-    """Put back what one put-away scan moved, newest first (undo_move writes its own log rows)."""
-    for result in reversed(move.results):
-        undo_move(new_uow, result)
+    """Put back what one put-away scan moved, all or nothing (refused if it was moved again since)."""
+    undo_moves(new_uow, list(reversed(move.results)))
 
 
 def expected_in(new_uow: UnitOfWorkFactory, target: ScanTarget) -> list[ExpectedItem]:
@@ -132,4 +116,4 @@ def expected_in(new_uow: UnitOfWorkFactory, target: ScanTarget) -> list[Expected
 
 def fix_audit(new_uow: UnitOfWorkFactory, things: Sequence[ThingRef], target: ScanTarget) -> list[MoveResult]:
     """Move things found in the audited place but recorded elsewhere into it, all or none."""
-    return move_things(new_uow, [thing_of(t) for t in things], Place(target.bin_id, target.section_id), via="scan")
+    return move_things(new_uow, [thing_of(t) for t in things], place_of(target), via="scan")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from reseller_desktop.db.database import UnitOfWork
 from reseller_desktop.domain.barcodes import HitKind, ScanHit
-from reseller_desktop.domain.errors import FieldError, ValidationError
+from reseller_desktop.domain.errors import FieldError, NotFoundError, ValidationError
 from reseller_desktop.domain.records import BinNode, BinRecord, SectionRecord, StoredThing
 from reseller_desktop.domain.scan_sessions import ScanTarget
 from reseller_desktop.domain.storage_paths import location_path
@@ -99,18 +99,25 @@ def move_storage_items(
     return move_things(new_uow, things, place_of(target), via=via)
 
 
+def place_target(uow: UnitOfWork, hit: ScanHit) -> ScanTarget:
+    """The bin or section a scanned label names, with its location path."""
+    if hit.kind is HitKind.BIN:
+        bin_record = uow.storage.get_bin(hit.id)
+        return ScanTarget(bin_record.id, None, location_path(bin_record.bin_name, None))
+    section = uow.storage.get_section(hit.id)
+    if section.bin_id is None:  # get_section finds only sections in the user's bins
+        raise NotFoundError("bin of section", hit.id)
+    bin_record = uow.storage.get_bin(section.bin_id)
+    return ScanTarget(bin_record.id, section.id, location_path(bin_record.bin_name, section.section_name))
+
+
 def place_of_hit(new_uow: UnitOfWorkFactory, hit: ScanHit) -> tuple[ScanTarget | None, int | None, str]:
     """Where a scanned bin, section or storage item is: the place to show, the item to select in it,
     and a sentence for the status bar."""
     with new_uow() as uow:
-        if hit.kind == HitKind.BIN:
-            found = uow.storage.get_bin(hit.id)
-            return ScanTarget(found.id, None, found.bin_name), None, f"Bin {found.bin_name}"
-        if hit.kind == HitKind.SECTION:
-            section = uow.storage.get_section(hit.id)
-            bin_name = uow.storage.get_bin(section.bin_id).bin_name if section.bin_id is not None else "?"
-            path = location_path(bin_name, section.section_name)
-            return (ScanTarget(section.bin_id, section.id, path) if section.bin_id else None), None, f"Section {path}"
+        if hit.kind in (HitKind.BIN, HitKind.SECTION):
+            target = place_target(uow, hit)
+            return target, None, f"{'Bin' if target.section_id is None else 'Section'} {target.path}"
         thing = uow.storage.where_is(hit.id)
         if thing.bin_id is None or thing.path is None:
             where = f"sold out; it was in {thing.removed_from}" if thing.removed_from else "on no shelf"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reseller_desktop.db.database import UnitOfWork
-from reseller_desktop.domain.errors import FieldError, SectionFullError, ValidationError
+from reseller_desktop.domain.errors import FieldError, SectionFullError, UserError, ValidationError
 from reseller_desktop.domain.records import StorageItemRecord
 from reseller_desktop.domain.storage_paths import location_path
 
@@ -47,13 +47,23 @@ class MoveResult:
     from_path: str | None
     to_path: str
     created: bool  # a storage item was made for it by this move
+    to_place: Place | None = None
     previous_storage_item_id: int | None = None  # a card's earlier (shared) item, put back by undo
     previous_location: str | None = None  # the listing's or card's location text before, put back by undo
 
     @property
     def stayed(self) -> bool:
-        """It was already there: nothing was written."""
-        return not self.created and self.from_path == self.to_path
+        """It was already there: nothing was written. (By place, not path: two bins may share a name.)"""
+        return not self.created and self.from_place == self.to_place
+
+
+class MovedSinceError(UserError):
+    def __init__(self, title: str, now: str | None) -> None:
+        where = f"it is in {now} now" if now else "it is on no shelf now"
+        super().__init__(
+            f"{title} was moved again after this move ({where}), so it cannot be undone.",
+            "Nothing was changed; move it by hand if needed.",
+        )
 
 
 def move_things(new_uow: UowFactory, things: Sequence[Thing], to: Place, *, via: str) -> list[MoveResult]:
@@ -66,32 +76,67 @@ def move_things(new_uow: UowFactory, things: Sequence[Thing], to: Place, *, via:
 
 def move_in(uow: UnitOfWork, things: Sequence[Thing], to: Place, *, via: str) -> list[MoveResult]:
     to_path = _check_place(uow, to)
-    plans = [plan for thing in dict.fromkeys(things) for plan in _plan(uow, thing)]
+    plans = _distinct_items([plan for thing in dict.fromkeys(things) for plan in _plan(uow, thing)])
+    # Every section this move touches is locked first, in one id-ordered statement: two bulk moves
+    # between the same sections then queue instead of deadlocking.
+    uow.storage.lock_sections([to.section_id, *(p.item.section_id for p in plans if p.item is not None)])
     _check_room(uow, to, to_path, plans)
     return [_carry_out(uow, plan, to, to_path, via) for plan in plans]
 
 
 def undo_move(new_uow: UowFactory, result: MoveResult) -> None:
     """Put a moved thing back where it was; a storage item made for it is deleted again."""
+    undo_moves(new_uow, [result])
+
+
+def undo_moves(new_uow: UowFactory, results: Sequence[MoveResult]) -> None:
+    """Undo a move of several things in one transaction: all go back, or (MovedSinceError when one
+    was moved again meanwhile, SectionFullError when its old section filled up) none does."""
     with new_uow() as uow:
-        if result.created:
-            uow.storage.delete_item(result.storage_item_id)
-            if result.thing.kind == "card":
-                uow.cards.update(
-                    result.thing.id,
-                    {"storage_item_id": result.previous_storage_item_id, "storage_location": result.previous_location},
-                )
-            elif result.thing.kind == "listing" and result.previous_location is not None:
-                uow.listings.update(result.thing.id, {"storage_location": result.previous_location})
-        elif not result.stayed:
-            back = result.from_place
-            uow.storage.move_item(
-                result.storage_item_id,
-                back.bin_id if back else None,
-                back.section_id if back else None,
-                via="undo",
-            )
+        places = [p for r in results for p in (r.to_place, r.from_place) if p is not None]
+        uow.storage.lock_sections([p.section_id for p in places])
+        for result in results:
+            _undo_one(uow, result)
         uow.commit()
+
+
+def _undo_one(uow: UnitOfWork, result: MoveResult) -> None:
+    if result.stayed:
+        return
+    item = uow.storage.get_item(result.storage_item_id)
+    if result.to_place is not None and (item.bin_id, item.section_id) != (
+        result.to_place.bin_id,
+        result.to_place.section_id,
+    ):
+        raise MovedSinceError(result.title, uow.storage.where_is(item.id).path)
+    if not result.created:
+        back = result.from_place
+        uow.storage.move_item(item.id, back.bin_id if back else None, back.section_id if back else None, via="undo")
+        return
+    uow.storage.delete_item(item.id)
+    if result.thing.kind == "card":
+        uow.cards.update(
+            result.thing.id,
+            {"storage_item_id": result.previous_storage_item_id, "storage_location": result.previous_location},
+        )
+    elif result.thing.kind == "listing":
+        listing = uow.listings.get(result.thing.id)
+        # An active listing must say where it is; it keeps the shelf's name rather than none.
+        if result.previous_location is not None or listing.status != "active":
+            uow.listings.update(listing.id, {"storage_location": result.previous_location})
+
+
+def _distinct_items(plans: Sequence[_Plan]) -> list[_Plan]:
+    """One plan per storage item (a listing and its own item, both chosen, move it once)."""
+    seen: set[int] = set()
+    kept = []
+    for plan in plans:
+        if plan.item is not None:
+            if plan.item.id in seen:
+                continue
+            seen.add(plan.item.id)
+        kept.append(plan)
+    return kept
 
 
 # ----- planning ------------------------------------------------------------------------------------
@@ -123,8 +168,9 @@ def _plan(uow: UnitOfWork, thing: Thing) -> list[_Plan]:
                 [
                     FieldError(
                         "storage_item",
-                        f"{item.title or item.storage_id} left the shelf when its listing sold out; "
-                        "set the listing back to active (undo the sale) to put it back.",
+                        f"{item.title or item.storage_id} left the shelf when its listing sold out "
+                        f"(it was in {item.removed_from or 'no section'}); it stays under Storage → Removed "
+                        "(sold) for the record. To shelve a returned item, make a new listing for it.",
                     )
                 ]
             )
@@ -195,6 +241,7 @@ def _carry_out(uow: UnitOfWork, plan: _Plan, to: Place, to_path: str, via: str) 
             None,
             to_path,
             created=True,
+            to_place=to,
             previous_storage_item_id=plan.previous_storage_item_id,
             previous_location=plan.previous_location,
         )
@@ -203,4 +250,4 @@ def _carry_out(uow: UnitOfWork, plan: _Plan, to: Place, to_path: str, via: str) 
     from_path = uow.storage.where_is(item.id).path
     if from_place != to:
         uow.storage.move_item(item.id, to.bin_id, to.section_id, via=via)
-    return MoveResult(plan.thing, item.id, plan.title, from_place, from_path, to_path, created=False)
+    return MoveResult(plan.thing, item.id, plan.title, from_place, from_path, to_path, created=False, to_place=to)

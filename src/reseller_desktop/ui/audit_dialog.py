@@ -11,26 +11,14 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget, QTreeWidgetItem
 
+from reseller_desktop.domain.audit import AuditEntry, AuditReport, AuditSession, AuditVerdict, ExpectedItem
 from reseller_desktop.domain.barcodes import ScanHit
-from reseller_desktop.domain.scan_sessions import (
-    ITEM_KINDS,
-    PLACE_KINDS,
-    AuditEntry,
-    AuditReport,
-    AuditSession,
-    AuditVerdict,
-    ExpectedItem,
-    ScanTarget,
-    ThingRef,
-)
+from reseller_desktop.domain.scan_sessions import ITEM_KINDS, PLACE_KINDS, ScanTarget, ThingRef
 from reseller_desktop.services.scan_sessions import ScanLookup, expected_in, fix_audit, look_up, thing_of
 from reseller_desktop.services.storage_moves import MoveResult
-from reseller_desktop.settings import Settings
 from reseller_desktop.ui.scan_session_dialog import BAD, GOOD, NOTE, ScanSessionDialog
-from reseller_desktop.ui.storage_model import UnitOfWorkFactory
-from reseller_desktop.ui.tasks import TaskRunner
 
 VERDICT_COLOURS = {AuditVerdict.FOUND: GOOD, AuditVerdict.ELSEWHERE: NOTE, AuditVerdict.UNKNOWN: BAD}
 WARNING = "#b45309"
@@ -46,22 +34,11 @@ GROUP_COLOURS = (GOOD, NOTE, BAD, BAD, WARNING)
 
 
 class AuditDialog(ScanSessionDialog):
-    def __init__(
-        self,
-        runner: TaskRunner,
-        new_uow: UnitOfWorkFactory,
-        settings: Settings,
-        target: ScanTarget | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__("Audit", runner, new_uow, settings, parent)
-        self.setObjectName("audit-dialog")
+    SESSION_TITLE = "Audit"
+    OBJECT_NAME = "audit"
+
+    def start_session(self, target: ScanTarget | None) -> None:
         self.session: AuditSession | None = None
-        self.place = QLabel("")
-        self.place.setObjectName("audit-place")
-        font = self.place.font()
-        font.setBold(True)
-        self.place.setFont(font)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.results = QTreeWidget()
@@ -69,21 +46,9 @@ class AuditDialog(ScanSessionDialog):
         self.results.setHeaderLabels(["Result", ""])
         self.results.setColumnCount(2)
         self.fix_buttons: dict[ThingRef, QPushButton] = {}
-        self.fix_all_button = QPushButton("Move all here")
-        self.fix_all_button.setToolTip("Correct the records of everything found here but recorded elsewhere")
-        self.fix_all_button.setAutoDefault(False)
-        self.fix_all_button.clicked.connect(self._fix_all_clicked)
-        self.done_button = QPushButton("Done")
-        self.done_button.setAutoDefault(False)
-        self.done_button.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.summary, 1)
-        buttons.addWidget(self.fix_all_button)
-        buttons.addWidget(self.done_button)
-        for widget in (self.place, self.scan_field, self.status, self.log):
-            self.body.addWidget(widget)
-        self.body.addWidget(self.results, 2)
-        self.body.addLayout(buttons)
+        fix_all_tip = "Correct the records of everything found here but recorded elsewhere"
+        self.fix_all_button = self.button("Move all here", self._fix_all_clicked, fix_all_tip)
+        self.finish_layout(self.summary, self.fix_all_button, self.results)
         self._refresh()
         if target is not None:
             self.enqueue(lambda: self._start(target.path, target))

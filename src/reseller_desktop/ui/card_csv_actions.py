@@ -9,10 +9,10 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QPushButton
 
 from reseller_desktop.services.card_csv import CardImportResult
+from reseller_desktop.services.csv_transfer import UnitOfWorkFactory
 from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.ui.card_import_dialog import CardImportDialog, export_cards_to
 from reseller_desktop.ui.cards_view import CardsView
-from reseller_desktop.ui.storage_model import UnitOfWorkFactory
 from reseller_desktop.ui.tasks import TaskRunner
 
 

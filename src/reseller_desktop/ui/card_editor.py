@@ -10,21 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -36,10 +30,8 @@ from reseller_desktop.domain.errors import FieldError, ValidationError
 from reseller_desktop.domain.money import parse_money
 from reseller_desktop.domain.records import CardRecord
 from reseller_desktop.services.card_collection import UnitOfWorkFactory, load_card, save_card
-from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.ui.card_fields import (
     CHOICES,
-    COMMON_TEXT,
     SPORTS_TEXT,
     TCG_TEXT,
     choice_box,
@@ -48,16 +40,17 @@ from reseller_desktop.ui.card_fields import (
     plain,
     tags_text,
 )
+from reseller_desktop.ui.record_editor import LOCATION_FOLLOWS, RecordEditor
 from reseller_desktop.ui.tasks import TaskRunner
 
-ERROR_STYLE = "color: #b00020"
-LOCATION_FOLLOWS = "Follows the storage item the card is in; move it on the Storage page."
 ERROR_FIELDS = ("title", "card_type", "quantity", "grading_score", "estimated_value", "purchase_price")
 
 
-class CardEditor(QDialog):
-    saved = Signal(object)  # CardRecord, after every successful save
-    closed = Signal()
+class CardEditor(RecordEditor):
+    """`saved` carries the CardRecord as stored."""
+
+    noun = "card"
+    record: CardRecord | None
 
     def __init__(
         self,
@@ -69,32 +62,20 @@ class CardEditor(QDialog):
         photo_strip: Any = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._runner = runner
-        self._new_uow = new_uow
-        self.record: CardRecord | None = None
-        self._saved_values: dict[str, Any] = {}
+        super().__init__(runner, new_uow, photo_strip, parent)
         self._kept: dict[str, Any] = {}  # JSON fields as loaded, kept when their text is unchanged
-        self.photo_strip = photo_strip
-        self._busy = False
         self._build()
         self.resize(720, 760)
+        self.setWindowTitle("New card" if card_id is None else "Edit card")
         if card_id is None:
-            self.setWindowTitle("New card")
             self.card_type.setCurrentIndex(max(self.card_type.findData(card_type), 0))
-            self._show(None)
-        else:
-            self.setWindowTitle("Edit card")
-            self._set_busy(True, "Loading…")
-            self._runner.run(lambda: load_card(new_uow, card_id), on_done=self._show, on_error=self._failed, owner=self)
+        self._open(None if card_id is None else lambda: load_card(new_uow, card_id))
 
     # ----- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.lines: dict[str, QLineEdit] = {
-            name: QLineEdit() for name, _label in (*COMMON_TEXT, *TCG_TEXT, *SPORTS_TEXT)
-        }
-        self.lines["grading_serial"] = QLineEdit()
-        self.combos = {name: choice_box(values) for name, (_label, values) in CHOICES.items()}
+        parts = (name for name, _label in (*TCG_TEXT, *SPORTS_TEXT))
+        self.lines = {name: QLineEdit() for name in ("title", "card_number", *parts, "grading_serial")}
+        self.combos = {name: choice_box(values) for name, values in CHOICES.items()}
         self.card_type = QComboBox()
         self.card_type.addItem("Trading card game (TCG)", "tcg")
         self.card_type.addItem("Sports card", "sports")
@@ -126,35 +107,9 @@ class CardEditor(QDialog):
         self.formats.setPlaceholderText("standard, modern, commander")
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(80)
-        self.errors = {name: QLabel("") for name in ERROR_FIELDS}
-        for error in self.errors.values():
-            error.setStyleSheet(ERROR_STYLE)
-            error.setWordWrap(True)
-            error.hide()
-        self._lay_out()
-
-    def _lay_out(self) -> None:
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.save_button = QPushButton("Save")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        close_button = QPushButton("Close")
-        close_button.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.message, 1)
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(close_button)
-        self.fields = QWidget()
-        fields_layout = QVBoxLayout(self.fields)
-        fields_layout.setContentsMargins(0, 0, 0, 0)
-        self._lay_out_fields(fields_layout)
-        if self.photo_strip is not None:
-            fields_layout.addWidget(self.photo_strip)
-            self.photo_strip.photos_changed.connect(self.validate)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.fields)
-        layout.addLayout(buttons)
+        self._error_labels(ERROR_FIELDS)
+        self._lay_out_fields(self.fields_layout)
+        self._lay_out_window()
         self._connect()
 
     def _lay_out_fields(self, fields_layout: QVBoxLayout) -> None:
@@ -277,21 +232,6 @@ class CardEditor(QDialog):
             errors.extend(e for e in exc.errors if e.field not in {x.field for x in errors})
         return errors
 
-    def is_dirty(self) -> bool:
-        return self.values() != self._saved_values
-
-    def validate(self) -> bool:
-        errors = self.field_errors()
-        by_field: dict[str, list[str]] = {}
-        for error in errors:
-            by_field.setdefault(error.field, []).append(error.message)
-        for field, widget in self.errors.items():
-            widget.setText(" ".join(by_field.get(field, [])))
-            widget.setVisible(field in by_field)
-        adding_photos = self.photo_strip is not None and self.photo_strip.is_busy()
-        self.save_button.setEnabled(not errors and self.is_dirty() and not adding_photos and not self._busy)
-        return not errors
-
     # ----- load, show, save -------------------------------------------------------------------------
     def _show(self, record: CardRecord | None) -> None:
         self.record = record
@@ -312,9 +252,7 @@ class CardEditor(QDialog):
             self.storage_location.setText(plain(record.storage_location))
             linked = record.storage_item_id is not None
             self.storage_location.setReadOnly(linked)
-            self.storage_location.setToolTip(
-                "Follows the storage item it is in; move it on the Storage page." if linked else ""
-            )
+            self.storage_location.setToolTip(LOCATION_FOLLOWS if linked else "")
             self.organization_mode.setCurrentIndex(max(self.organization_mode.findData(record.organization_mode), 0))
             self.primary_category.setText(plain(record.primary_category))
             self._kept = {"custom_categories": record.custom_categories, "format_legality": record.format_legality}
@@ -324,66 +262,8 @@ class CardEditor(QDialog):
             if self.photo_strip is not None:
                 self.photo_strip.set_photos(list(record.photos or []))
         self._type_changed()
-        self._saved_values = self.values()
-        self._set_busy(False, "")
-        self.validate()
+        self._shown()
 
-    def save(self) -> None:
-        if not self.validate():
-            return
-        values = self.values()
-        card_id = self.record.id if self.record is not None else None
-        if card_id is not None:
-            values = {k: v for k, v in values.items() if self._saved_values.get(k) != v}
-        new_uow = self._new_uow
-        self._set_busy(True, "Saving…")
-        self._runner.run(
-            lambda: save_card(new_uow, card_id, values),
-            on_done=self._saved,
-            on_error=self._save_failed,
-            label="Saving the card",
-            owner=self,
-        )
-
-    def _saved(self, record: CardRecord) -> None:
-        self._show(record)  # as stored: the tier the database derived shows now
-        self.message.setText("Saved.")
-        self.saved.emit(record)
-
-    def _save_failed(self, error: BaseException) -> None:
-        self._set_busy(False, describe_failure(error))
-        self.validate()
-
-    # ----- closing --------------------------------------------------------------------------------
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.is_dirty():
-            event.accept()
-            self.closed.emit()
-            return
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            "This card has changes that are not saved. Save them?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save and self.validate():
-            self.save()
-            event.ignore()
-        elif answer == QMessageBox.StandardButton.Discard:
-            self._saved_values = self.values()
-            event.accept()
-            self.closed.emit()
-        else:
-            event.ignore()
-
-    def reject(self) -> None:  # Escape asks like the close button
-        self.close()
-
-    def _set_busy(self, busy: bool, text: str) -> None:
-        self._busy = busy
-        self.message.setText(text)
-        self.fields.setEnabled(not busy)
-        self.save_button.setEnabled(not busy)
-
-    def _failed(self, error: BaseException) -> None:
-        self._set_busy(False, describe_failure(error))
+    def _submit(self, values: dict[str, Any]) -> None:
+        card_id, new_uow = (self.record.id if self.record is not None else None), self._new_uow
+        self._run_save(lambda: save_card(new_uow, card_id, values), "Saving the card")

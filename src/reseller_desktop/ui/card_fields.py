@@ -14,8 +14,7 @@ BRANDS = ("Topps", "Panini", "Upper Deck", "Bowman", "Donruss", "Fleer", "Leaf",
 GRADERS = ("PSA", "BGS", "CGC", "SGC", "HGA", "TAG", "CSG", "ISA")
 CONDITIONS = ("Mint", "Near Mint", "Lightly Played", "Moderately Played", "Heavily Played", "Damaged")
 LANGUAGES = ("English", "Japanese", "German", "French", "Italian", "Spanish", "Portuguese", "Korean", "Chinese")
-# Text fields by form part: (field, label).
-COMMON_TEXT = (("title", "Name"), ("card_number", "Card number"))
+# Text fields of the TCG and sports parts of the form, placed in this order: (field, label).
 TCG_TEXT = (("set_name", "Set name"), ("set_code", "Set code"))
 SPORTS_TEXT = (
     ("series", "Series"),
@@ -24,15 +23,16 @@ SPORTS_TEXT = (
     ("parallel_color", "Parallel colour"),
     ("insert_series", "Insert series"),
 )
+# The fields offered as an editable choice: field → the usual values (anything else may be typed).
 CHOICES = {
-    "game_name": ("Game", GAMES),
-    "rarity": ("Rarity", RARITIES),
-    "card_subtype": ("Subtype", FINISHES),
-    "sport": ("Sport", SPORTS),
-    "brand": ("Brand", BRANDS),
-    "grading_company": ("Grading company", GRADERS),
-    "card_condition": ("Condition", CONDITIONS),
-    "language": ("Language", LANGUAGES),
+    "game_name": GAMES,
+    "rarity": RARITIES,
+    "card_subtype": FINISHES,
+    "sport": SPORTS,
+    "brand": BRANDS,
+    "grading_company": GRADERS,
+    "card_condition": CONDITIONS,
+    "language": LANGUAGES,
 }
 
 

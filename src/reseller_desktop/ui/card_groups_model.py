@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from reseller_desktop.domain.card_groups import GroupNode, GroupPath
 from reseller_desktop.domain.money import format_money
 from reseller_desktop.repositories.card_pages import CardTotals
+from reseller_desktop.ui.table_models import bold_font
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # the GroupPath, None on "All cards"
 GROUP, COUNT, VALUE = range(3)
@@ -32,8 +33,7 @@ class CardGroupsModel(QStandardItemModel):
         self.mode = mode
         self.removeRows(0, self.rowCount())
         root = self._row(ALL_CARDS, None, totals.cards, totals.quantity, format_money(totals.value))
-        bold = QFont()
-        bold.setBold(True)
+        bold = bold_font()
         for item in root:
             item.setFont(bold)
         self.appendRow(root)

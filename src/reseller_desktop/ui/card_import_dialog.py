@@ -15,14 +15,14 @@ from PySide6.QtWidgets import QWidget
 
 from reseller_desktop.services.card_csv import (
     CardImportPreview,
-    CardImportResult,
     describe_counts,
+    describe_result,
     export_cards,
     import_cards,
     preview_card_import,
 )
-from reseller_desktop.services.listing_csv import UnitOfWorkFactory
-from reseller_desktop.ui.import_dialog import ImportDialog, ImportKind
+from reseller_desktop.services.csv_transfer import UnitOfWorkFactory
+from reseller_desktop.ui.import_dialog import ImportDialog, ImportKind, run_export
 from reseller_desktop.ui.tasks import TaskRunner
 
 
@@ -32,16 +32,12 @@ def _preview_counts(preview: CardImportPreview) -> str:
     return f"{preview.format_name} file: {describe_counts(preview)}{noted}"
 
 
-def _imported(file_name: str, result: CardImportResult) -> str:
-    return f"Imported {file_name} ({result.format_name}): {describe_counts(result)}."
-
-
 CARDS = ImportKind(
     "cards",
     preview_card_import,
     import_cards,
     _preview_counts,
-    _imported,
+    describe_result,
     "every row already matches your cards.",
     lambda preview: preview.warnings,
 )
@@ -72,11 +68,10 @@ def export_cards_to(
 
     Returns the cancel flag: set it to stop the export (no file is left behind).
     """
-    cancel = threading.Event()
-    runner.run(
-        lambda: export_cards(unit_of_work_factory, path, cancel=cancel),
+    return run_export(
+        runner,
+        lambda cancel: export_cards(unit_of_work_factory, path, cancel=cancel),
+        f"Exporting cards to {Path(path).name}",
         on_done=on_done,
         on_error=on_error,
-        label=f"Exporting cards to {Path(path).name}",
     )
-    return cancel

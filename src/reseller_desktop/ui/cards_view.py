@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
-    QTableView,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -48,12 +47,12 @@ from reseller_desktop.ui.card_groups_model import CardGroupsModel
 from reseller_desktop.ui.card_list_dialog import CardListDialog
 from reseller_desktop.ui.cards_model import CardsModel
 from reseller_desktop.ui.offline_banner import OfflineBanner
+from reseller_desktop.ui.paged_table_view import paged_table, search_debounce, selected_rows
 from reseller_desktop.ui.questions import ask
 from reseller_desktop.ui.tasks import TaskRunner
 from reseller_desktop.ui.tier_dialog import TierDialog
 from reseller_desktop.ui.value_chart import ValueHistoryPanel
 
-SEARCH_DEBOUNCE_MS = 250
 ROW_HEIGHT = 40
 MODE_KEY = "cards/organization_mode"
 COLUMN_WIDTHS = {
@@ -141,10 +140,7 @@ class CardsView(QWidget):
         self._build_table()
 
     def _connect_filters(self) -> None:
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.apply_filter)
+        self._debounce = search_debounce(self, self.apply_filter)
         self.search.textChanged.connect(self._debounce.start)
         self.card_type.currentIndexChanged.connect(self.apply_filter)
         self.mode.currentIndexChanged.connect(self._mode_changed)
@@ -157,22 +153,11 @@ class CardsView(QWidget):
         self.tree.header().setStretchLastSection(False)
         self.tree.selectionModel().currentChanged.connect(self._group_chosen)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(columns.VALUE, Qt.SortOrder.DescendingOrder)  # the valuable cards first
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        vertical = self.table.verticalHeader()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # never ResizeToContents: it reads every row
-        vertical.setDefaultSectionSize(ROW_HEIGHT)
-        vertical.hide()
-        header = self.table.horizontalHeader()
-        for column, width in COLUMN_WIDTHS.items():
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
+        # The valuable cards first.
+        self.table = paged_table(
+            self.model, row_height=ROW_HEIGHT, column_widths=COLUMN_WIDTHS, sort_column=columns.VALUE
+        )
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda index: self.open_card(self.model.card_id(index.row())))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -223,7 +208,7 @@ class CardsView(QWidget):
 
     def reload(self) -> None:
         """Everything again: the data changed (an edit, an import, new tiers)."""
-        self.model.card_filter = self.current_filter()
+        self.model.configure(self.current_filter())
         self.model.reload()
         self.refresh_overview()
         self.refresh_chart()
@@ -308,8 +293,7 @@ class CardsView(QWidget):
 
     # ----- actions ----------------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:
-        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return self.model.ids_of(rows)
+        return self.model.ids_of(selected_rows(self.table))
 
     def _selection_changed(self) -> None:
         self._update_buttons()
@@ -357,20 +341,14 @@ class CardsView(QWidget):
         self.listings_created.emit(listings)
         if count == 1:
             self.open_listing.emit(listings[0].id)
-        self.model.refresh_rows([card_id for card_id in self.selected_ids()])
+        self.model.refresh_rows(self.selected_ids())
 
     def ask_delete(self) -> None:
         ids = self.selected_ids()
         if not ask(self, "Delete cards", f"Delete {len(ids)} card(s) and their value history? This cannot be undone."):
             return
         new_uow = self._new_uow
-        self._runner.run(
-            lambda: delete_cards(new_uow, ids),
-            on_done=lambda count: self._done(f"Deleted {count} card(s)."),
-            on_error=lambda error: self.message.setText(describe_failure(error)),
-            label="Deleting cards",
-            owner=self,
-        )
+        self._change(lambda: delete_cards(new_uow, ids), lambda count: f"Deleted {count} card(s).", "Deleting cards")
 
     def ask_thresholds(self) -> TierDialog:
         dialog = TierDialog(self.thresholds, self)
@@ -381,15 +359,23 @@ class CardsView(QWidget):
     def save_thresholds(self, thresholds: TierThresholds) -> None:
         new_uow = self._new_uow
         self.message.setText("Re-tiering your cards…")
-        self._runner.run(
+        self._change(
             lambda: save_thresholds(new_uow, thresholds),
-            on_done=lambda count: self._done(f"Tiers saved; {count:,} cards re-tiered."),
+            lambda count: f"Tiers saved; {count:,} cards re-tiered.",
+            "Saving value tiers",
+        )
+
+    def _change(self, work: Callable[[], int], done: Callable[[int], str], label: str) -> None:
+        """Change cards on the task runner; then say what changed (from the count) and reload."""
+        self._runner.run(
+            work,
+            on_done=lambda count: self._changed(done(count)),
             on_error=lambda error: self.message.setText(describe_failure(error)),
-            label="Saving value tiers",
+            label=label,
             owner=self,
         )
 
-    def _done(self, text: str) -> None:
+    def _changed(self, text: str) -> None:
         self.message.setText(text)
         self.reload()
 

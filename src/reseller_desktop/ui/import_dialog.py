@@ -33,14 +33,17 @@ from PySide6.QtWidgets import (
 
 from reseller_desktop.domain.errors import UserError
 from reseller_desktop.domain.listing_filter import ListingFilter
-from reseller_desktop.services.listing_csv import (
+from reseller_desktop.services.csv_transfer import (
     BadRow,
     ImportCancelledError,
-    ImportPreview,
     ImportRejectedError,
-    ImportResult,
+    ProgressCallback,
     TransferProgress,
     UnitOfWorkFactory,
+)
+from reseller_desktop.services.listing_csv import (
+    describe_preview,
+    describe_result,
     export_listings,
     import_listings,
     preview_import,
@@ -51,7 +54,7 @@ log = logging.getLogger(__name__)
 PROGRESS_STEPS = 1000  # the bar counts in thousandths: byte counts of big files overflow a Qt int
 NOTES_SHOWN = 500  # notes (rows imported with a remark) listed in the table; bad rows are all listed
 # preview_import / import_listings and their kin: (factory, path, progress, cancel) → a preview / result.
-FileWork = Callable[[UnitOfWorkFactory, Path, Callable[[TransferProgress], None], threading.Event], Any]
+FileWork = Callable[[UnitOfWorkFactory, Path, ProgressCallback, threading.Event], Any]
 
 
 @dataclass(frozen=True)
@@ -70,20 +73,12 @@ class ImportKind:
     notes: Callable[[Any], Sequence[BadRow]] = lambda _preview: ()  # rows listed though not refused
 
 
-def _listing_counts(preview: ImportPreview) -> str:
-    return f"{preview.to_create} to create, {preview.to_update} to update, {preview.unchanged} unchanged"
-
-
-def _listings_imported(file_name: str, result: ImportResult) -> str:
-    return f"Imported {file_name}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged."
-
-
 LISTINGS = ImportKind(
     "listings",
     preview_import,
     import_listings,
-    _listing_counts,
-    _listings_imported,
+    describe_preview,
+    describe_result,
     "every row already matches your listings.",
 )
 
@@ -101,13 +96,26 @@ def export_listings_to(
 
     Returns the cancel flag: set it to stop the export (no file is left behind).
     """
-    cancel = threading.Event()
-    runner.run(
-        lambda: export_listings(unit_of_work_factory, path, listing_filter, cancel=cancel),
+    return run_export(
+        runner,
+        lambda cancel: export_listings(unit_of_work_factory, path, listing_filter, cancel=cancel),
+        f"Exporting listings to {Path(path).name}",
         on_done=on_done,
         on_error=on_error,
-        label=f"Exporting listings to {Path(path).name}",
     )
+
+
+def run_export(
+    runner: TaskRunner,
+    export: Callable[[threading.Event], int],
+    label: str,
+    *,
+    on_done: Callable[[int], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> threading.Event:
+    """Run `export` (given its cancel flag; it returns the count) on the runner; return the flag."""
+    cancel = threading.Event()
+    runner.run(lambda: export(cancel), on_done=on_done, on_error=on_error, label=label)
     return cancel
 
 

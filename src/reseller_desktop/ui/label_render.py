@@ -71,13 +71,7 @@ def pdf_bytes(plan: LabelPlan) -> bytes:
     painter = QPainter()
     if not painter.begin(writer):
         raise RuntimeError("QPainter could not begin on a QPdfWriter writing to memory")
-    try:
-        for page in range(plan.page_count):
-            if page:
-                writer.newPage()
-            paint_page(painter, plan, page, writer.resolution() / MM_PER_INCH)
-    finally:
-        painter.end()
+    _paint_pages(painter, writer, plan)
     buffer.close()
     return bytes(data.data())
 
@@ -89,11 +83,16 @@ def print_plan(printer: QPrinter, plan: LabelPlan) -> None:
     if not painter.begin(printer):
         name = printer.printerName() or printer.outputFileName() or "the printer"
         raise UserError(f"Printing on {name} could not start.", "Check that the printer is on and connected.")
+    _paint_pages(painter, printer, plan)
+
+
+def _paint_pages(painter: QPainter, device: QPdfWriter | QPrinter, plan: LabelPlan) -> None:
+    """Every page of the plan on `device`, with `painter` already begun on it; ends the painter."""
     try:
         for page in range(plan.page_count):
             if page:
-                printer.newPage()
-            paint_page(painter, plan, page, printer.resolution() / MM_PER_INCH)
+                device.newPage()
+            paint_page(painter, plan, page, device.resolution() / MM_PER_INCH)
     finally:
         painter.end()
 

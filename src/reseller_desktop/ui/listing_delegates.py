@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from reseller_desktop.repositories.listing_pages import ListingRow
-from reseller_desktop.ui.listings_model import ROW_ROLE
+from reseller_desktop.ui.table_models import ROW_ROLE
 
 CHIP_COLOURS = {
     "active": "#16a34a",

@@ -10,11 +10,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,7 +21,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -38,12 +34,10 @@ from reseller_desktop.domain.records import ListingRecord
 from reseller_desktop.domain.vocabulary import CONDITIONS, ITEM_TYPES, TITLE_MAX_CHARS
 from reseller_desktop.repositories.listings import StaleListingError
 from reseller_desktop.services.sales import SaleOutcome, record_sale_by_hand
-from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.ui.listings_model import UnitOfWorkFactory
+from reseller_desktop.ui.record_editor import ERROR_STYLE, LOCATION_FOLLOWS, RecordEditor
 from reseller_desktop.ui.sold_dialog import SoldDialog
 from reseller_desktop.ui.tasks import TaskRunner
-
-ERROR_STYLE = "color: #b00020"
 
 
 def upc_error(text: str) -> str | None:
@@ -57,9 +51,14 @@ def upc_error(text: str) -> str | None:
     return None
 
 
-class ListingEditor(QDialog):
-    saved = Signal(object)  # ListingRecord, after every successful save or sale
-    closed = Signal()  # the seller closed it (after any question about unsaved changes)
+class ListingEditor(RecordEditor):
+    """`saved` carries the ListingRecord as stored, after every save or sale.
+
+    A listing changed elsewhere since it was opened is not overwritten without asking.
+    """
+
+    noun = "listing"
+    record: ListingRecord | None
 
     def __init__(
         self,
@@ -72,27 +71,16 @@ class ListingEditor(QDialog):
         photo_strip: Any = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._runner = runner
-        self._new_uow = new_uow
+        super().__init__(runner, new_uow, photo_strip, parent)
         self._cooldown = timedelta(minutes=cooldown_minutes)
-        self.record: ListingRecord | None = None
-        self._saved_values: dict[str, Any] = {}
         self._attribute_edits: dict[str, QLineEdit] = {}
         self._kept_attributes: dict[str, Any] = {}
-        self.photo_strip = photo_strip
-        self._busy = False
         self._build()
         self.setWindowTitle("New listing" if listing_id is None else "Edit listing")
         self.resize(760, 720)
         if listing_id is None:
             self.upc.setText(upc)
-            self._show(None)
-        else:
-            self._set_busy(True, "Loading…")
-            self._runner.run(
-                lambda: self._load(listing_id), on_done=self._show, on_error=self._failed, label="Opening", owner=self
-            )
+        self._open(None if listing_id is None else lambda: self._load(listing_id))
 
     # ----- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -120,12 +108,7 @@ class ListingEditor(QDialog):
         self.upc = QLineEdit()
         self.status = QComboBox()
         self.profit = QLabel("")
-        fields_with_errors = ("title", "price", "cost", "quantity", "storage_location", "upc", "status", "sold_price")
-        self.errors = {name: QLabel("") for name in fields_with_errors}
-        for error in self.errors.values():
-            error.setStyleSheet(ERROR_STYLE)
-            error.setWordWrap(True)
-            error.hide()
+        self._error_labels(("title", "price", "cost", "quantity", "storage_location", "upc", "status", "sold_price"))
         self.attributes_box = QGroupBox("Attributes")
         self.attributes_form = QFormLayout(self.attributes_box)
         self._lay_out()
@@ -154,32 +137,11 @@ class ListingEditor(QDialog):
             form.addRow(caption, widget)
             if error_field:
                 form.addRow("", self.errors[error_field])
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.save_button = QPushButton("Save")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
         self.sold_button = QPushButton("Mark as sold…")
         self.sold_button.clicked.connect(self.mark_sold)
-        close_button = QPushButton("Close")
-        close_button.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.message, 1)
-        for button in (self.sold_button, self.save_button, close_button):
-            buttons.addWidget(button)
-        # Everything the seller can type in; read-only while a save is on its way, so nothing typed
-        # meanwhile is overwritten by the saved listing coming back.
-        self.fields = QWidget()
-        fields_layout = QVBoxLayout(self.fields)
-        fields_layout.setContentsMargins(0, 0, 0, 0)
-        fields_layout.addLayout(form)
-        fields_layout.addWidget(self.attributes_box)
-        if self.photo_strip is not None:
-            fields_layout.addWidget(self.photo_strip)
-            self.photo_strip.photos_changed.connect(self.validate)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.fields)
-        layout.addLayout(buttons)
+        self.fields_layout.addLayout(form)
+        self.fields_layout.addWidget(self.attributes_box)
+        self._lay_out_window(self.sold_button)
 
         for line in (self.title, self.price, self.cost, self.category, self.storage_location, self.sku, self.upc):
             line.textChanged.connect(self.validate)
@@ -246,26 +208,15 @@ class ListingEditor(QDialog):
             errors.append(FieldError("upc", message))
         return errors
 
-    def is_dirty(self) -> bool:
-        return self.values() != self._saved_values
-
     def validate(self) -> bool:
         length = len(self.title.text())
         self.title_counter.setText(f"{length}/{TITLE_MAX_CHARS}")
         self.title_counter.setStyleSheet(ERROR_STYLE if length > TITLE_MAX_CHARS else "")
-        errors = self.field_errors()
-        by_field: dict[str, list[str]] = {}
-        for error in errors:
-            by_field.setdefault(error.field, []).append(error.message)
-        for field, widget in self.errors.items():
-            widget.setText(" ".join(by_field.get(field, [])))
-            widget.setVisible(field in by_field)
+        valid = super().validate()
         self._show_profit()
-        adding_photos = self.photo_strip is not None and self.photo_strip.is_busy()
-        self.save_button.setEnabled(not errors and self.is_dirty() and not adding_photos and not self._busy)
         selling = self.record is not None and self.record.status == "active"
         self.sold_button.setEnabled(selling and not self.is_dirty() and not self._busy)
-        return not errors
+        return valid
 
     def _show_profit(self) -> None:
         try:
@@ -284,6 +235,21 @@ class ListingEditor(QDialog):
     def _load(self, listing_id: int) -> ListingRecord:
         with self._new_uow() as uow:
             return uow.listings.get(listing_id)
+
+    def _ask_if_shelved(self, listing_id: int) -> None:
+        """A listing whose item is on a shelf takes its location from there (the database sees to it):
+        the field then says so instead of taking typing that would not stick."""
+        new_uow = self._new_uow
+
+        def shelved() -> bool:
+            with new_uow() as uow:
+                return bool(uow.storage.storage_items_of_listing(listing_id))
+
+        self._runner.run(shelved, on_done=self._show_location_follows, label="Opening", owner=self)
+
+    def _show_location_follows(self, shelved: bool) -> None:
+        self.storage_location.setReadOnly(shelved)
+        self.storage_location.setToolTip(LOCATION_FOLLOWS if shelved else "")
 
     def _show(self, record: ListingRecord | None) -> None:
         self.record = record
@@ -305,26 +271,18 @@ class ListingEditor(QDialog):
             self.item_type.setCurrentText(record.item_type or "general")
             self.quantity.setValue(record.quantity or 0)
             self.storage_location.setText(record.storage_location or "")
+            self._ask_if_shelved(record.id)
             self.sku.setText(record.sku or "")
             self.upc.setText(record.upc or "")
             if self.photo_strip is not None:
                 self.photo_strip.set_photos(list(record.photos or []))
         self._item_type_changed()
-        self._saved_values = self.values()
-        self._set_busy(False, "")
-        self.validate()
+        self._shown()
 
-    def save(self) -> None:
-        if not self.validate():
-            return
-        values = self.values()
-        if self.record is None:
-            self._submit(None, values, None)
-        else:
-            changes = {k: v for k, v in values.items() if self._saved_values.get(k) != v}
-            self._submit(self.record.id, changes, self.record.updated_at)
-
-    def _submit(self, listing_id: int | None, values: dict[str, Any], expected: Any) -> None:
+    def _submit(self, values: dict[str, Any], over: ListingRecord | None = None) -> None:
+        """Save `values` over the version `over` (by default the one shown) unless it changed since."""
+        current = over or self.record
+        listing_id, expected = (current.id, current.updated_at) if current is not None else (None, None)
         new_uow = self._new_uow
 
         def work() -> ListingRecord:
@@ -336,20 +294,13 @@ class ListingEditor(QDialog):
                 uow.commit()
                 return result
 
-        self._set_busy(True, "Saving…")
-        self._runner.run(work, on_done=self._saved, on_error=self._save_failed, label="Saving the listing", owner=self)
-
-    def _saved(self, record: ListingRecord) -> None:
-        self._show(record)  # as stored: a SKU made for an empty field shows now
-        self.message.setText("Saved.")
-        self.saved.emit(record)
+        self._run_save(work, "Saving the listing")
 
     def _save_failed(self, error: BaseException) -> None:
-        self._set_busy(False, "")
         if not isinstance(error, StaleListingError):
-            self.message.setText(describe_failure(error))
-            self.validate()
+            super()._save_failed(error)
             return
+        self._set_busy(False, "")
         box = QMessageBox(QMessageBox.Icon.Warning, "Changed elsewhere", str(error), parent=self)
         reload_button = box.addButton("Reload theirs", QMessageBox.ButtonRole.DestructiveRole)
         keep_button = box.addButton("Keep mine", QMessageBox.ButtonRole.AcceptRole)
@@ -360,8 +311,7 @@ class ListingEditor(QDialog):
         elif box.clickedButton() is keep_button:
             # The fields the seller changed win; every other field stays as the other client left it.
             # Only over the version just seen: a further change elsewhere asks again.
-            changes = {k: v for k, v in self.values().items() if self._saved_values.get(k) != v}
-            self._submit(error.current.id, changes, error.current.updated_at)
+            self._submit(self.changes(), over=error.current)
         else:
             self.validate()
 
@@ -401,37 +351,6 @@ class ListingEditor(QDialog):
             self.message.setText(f"Sale recorded; {record.quantity} left.")
         self.saved.emit(record)
 
-    # ----- closing --------------------------------------------------------------------------------
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.is_dirty():
-            event.accept()
-            self.closed.emit()
-            return
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            "This listing has changes that are not saved. Save them?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save and self.validate():
-            self.save()
-            event.ignore()
-        elif answer == QMessageBox.StandardButton.Discard:
-            self._saved_values = self.values()
-            event.accept()
-            self.closed.emit()
-        else:
-            event.ignore()
-
-    def reject(self) -> None:  # Escape goes through the same question as the close button
-        self.close()
-
     def _set_busy(self, busy: bool, text: str) -> None:
-        self._busy = busy
-        self.message.setText(text)
-        self.fields.setEnabled(not busy)
-        self.save_button.setEnabled(not busy)
+        super()._set_busy(busy, text)
         self.sold_button.setEnabled(not busy)
-
-    def _failed(self, error: BaseException) -> None:
-        self._set_busy(False, describe_failure(error))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -52,10 +51,10 @@ from reseller_desktop.ui.listings_model import (
     UnitOfWorkFactory,
 )
 from reseller_desktop.ui.offline_banner import OfflineBanner
+from reseller_desktop.ui.paged_table_view import paged_table, search_debounce, selected_rows
 from reseller_desktop.ui.questions import ask
 from reseller_desktop.ui.tasks import TaskRunner
 
-SEARCH_DEBOUNCE_MS = 250
 ROW_HEIGHT = 44
 COLUMN_WIDTHS = {
     COVER: ROW_HEIGHT,
@@ -114,10 +113,7 @@ class ListingsView(QWidget):
         self.category.setPlaceholderText("Category")
         self.location = QLineEdit()
         self.location.setPlaceholderText("Location (B* for bin B)")
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.apply_filter)
+        self._debounce = search_debounce(self, self.apply_filter)
         for line in (self.search, self.category, self.location):
             line.textChanged.connect(self._debounce.start)
         for combo in (self.status, self.platform, self.condition, self.item_type):
@@ -125,22 +121,9 @@ class ListingsView(QWidget):
 
     def _build_table(self) -> None:
         model = self.model
-        self.table = QTableView()
-        self.table.setModel(model)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(model.columnCount() - 1, Qt.SortOrder.DescendingOrder)  # newest changes first
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        vertical = self.table.verticalHeader()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # never ResizeToContents: it reads every row
-        vertical.setDefaultSectionSize(ROW_HEIGHT)
-        vertical.hide()
-        header = self.table.horizontalHeader()
-        for column, width in COLUMN_WIDTHS.items():
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        # Newest changes first.
+        self.table = paged_table(model, row_height=ROW_HEIGHT, column_widths=COLUMN_WIDTHS, sort_column=UPDATED)
+        self.table.horizontalHeader().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         self.table.setItemDelegateForColumn(PLATFORMS, PlatformChipsDelegate(self.table))
         self.table.doubleClicked.connect(lambda index: self.open_listing.emit(model.listing_id(index.row())))
         self.table.activated.connect(lambda index: self.open_listing.emit(model.listing_id(index.row())))
@@ -255,8 +238,7 @@ class ListingsView(QWidget):
 
     # ----- bulk actions -----------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:
-        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return self.model.ids_of(rows)
+        return self.model.ids_of(selected_rows(self.table))
 
     def _selection_changed(self) -> None:
         count = len(self.table.selectionModel().selectedRows())

@@ -6,22 +6,13 @@ place (the list says so). "Undo last" puts the last-moved thing back where it ca
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel
 
 from reseller_desktop.domain.barcodes import ScanHit
-from reseller_desktop.domain.scan_sessions import (
-    PLACE_KINDS,
-    PutAwayEntry,
-    PutAwayOutcome,
-    PutAwaySession,
-    ScanTarget,
-    ThingRef,
-)
+from reseller_desktop.domain.put_away import PutAwayEntry, PutAwayOutcome, PutAwaySession
+from reseller_desktop.domain.scan_sessions import PLACE_KINDS, ScanTarget, ThingRef
 from reseller_desktop.services.scan_sessions import PutAwayMove, ScanLookup, look_up, put_away, undo_put_away
-from reseller_desktop.settings import Settings
 from reseller_desktop.ui.scan_session_dialog import BAD, GOOD, NOTE, ScanSessionDialog
-from reseller_desktop.ui.storage_model import UnitOfWorkFactory
-from reseller_desktop.ui.tasks import TaskRunner
 
 COLOURS = {
     PutAwayOutcome.TARGET: NOTE,
@@ -34,38 +25,17 @@ COLOURS = {
 
 
 class PutAwayDialog(ScanSessionDialog):
-    def __init__(
-        self,
-        runner: TaskRunner,
-        new_uow: UnitOfWorkFactory,
-        settings: Settings,
-        target: ScanTarget | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__("Put away", runner, new_uow, settings, parent)
-        self.setObjectName("put-away-dialog")
+    SESSION_TITLE = "Put away"
+    OBJECT_NAME = "put-away"
+    PLACE_FONT_SCALE = 1.4  # read from arm's length while scanning
+
+    def start_session(self, target: ScanTarget | None) -> None:
         self.session: PutAwaySession[PutAwayMove] = PutAwaySession(target)
-        self.place = QLabel("")
-        self.place.setObjectName("put-away-place")
-        font = self.place.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        self.place.setFont(font)
         self.counter = QLabel("")
-        self.undo_button = QPushButton("Undo last")
-        self.undo_button.setToolTip("Put the last moved item back where it came from")
-        self.undo_button.setAutoDefault(False)
-        self.undo_button.clicked.connect(lambda: self.enqueue(self._undo_last))
-        self.done_button = QPushButton("Done")
-        self.done_button.setAutoDefault(False)
-        self.done_button.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.counter, 1)
-        buttons.addWidget(self.undo_button)
-        buttons.addWidget(self.done_button)
-        for widget in (self.place, self.scan_field, self.status, self.log):
-            self.body.addWidget(widget)
-        self.body.addLayout(buttons)
+        self.undo_button = self.button(
+            "Undo last", lambda: self.enqueue(self._undo_last), "Put the last moved item back where it came from"
+        )
+        self.finish_layout(self.counter, self.undo_button)
         self._refresh()
 
     # ----- state shown --------------------------------------------------------------------------------
@@ -126,7 +96,7 @@ class PutAwayDialog(ScanSessionDialog):
         )
 
     def _moved(self, code: str, thing: ThingRef, hit: ScanHit, move: PutAwayMove) -> None:
-        entry = self.session.moved(code, thing, hit.title, move, move.came_from)
+        entry = self.session.moved(code, thing, hit.title, move, move.came_from, stayed=move.stayed)
         if entry.outcome is PutAwayOutcome.MOVED:
             self.changed.emit()
         self._finish(entry)

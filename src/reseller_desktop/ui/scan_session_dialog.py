@@ -13,14 +13,24 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QHideEvent, QShowEvent
-from PySide6.QtWidgets import QDialog, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reseller_desktop.domain.barcodes import ScanHit, clean_scan
+from reseller_desktop.domain.scan_sessions import ScanTarget
 from reseller_desktop.services.startup import describe_failure
 from reseller_desktop.settings import Settings
 from reseller_desktop.ui.scan_dialog import ScanChoiceDialog
@@ -33,18 +43,32 @@ Step = Callable[[], None]
 
 
 class ScanSessionDialog(QDialog):
+    """The window around a session: the place it works on, the scan field, a status line, the running
+    list, then the session's own parts (`finish_layout`) and Done."""
+
     changed = Signal()  # something moved: the Storage page reloads
 
-    # Each session's own: handle one scan (ending with `step_done()`, directly or from a callback),
-    # and say in the status line what the next scan will do.
+    SESSION_TITLE: ClassVar[str]
+    OBJECT_NAME: ClassVar[str]  # the dialog is "<name>-dialog", its place label "<name>-place"
+    PLACE_FONT_SCALE: ClassVar[float] = 1.0
+
+    # Each session's own: build its parts and start (`start_session`), handle one scan (ending with
+    # `step_done()`, directly or from a callback), and say in the status line what the next scan will do.
+    start_session: Callable[[ScanTarget | None], None]
     process: Callable[[str], None]
     describe_state: Callable[[], str]
 
     def __init__(
-        self, title: str, runner: TaskRunner, new_uow: UnitOfWorkFactory, settings: Settings, parent: QWidget | None
+        self,
+        runner: TaskRunner,
+        new_uow: UnitOfWorkFactory,
+        settings: Settings,
+        target: ScanTarget | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
+        self.setWindowTitle(self.SESSION_TITLE)
+        self.setObjectName(f"{self.OBJECT_NAME}-dialog")
         self.setMinimumSize(560, 480)
         self._runner = runner
         self._new_uow = new_uow
@@ -52,6 +76,13 @@ class ScanSessionDialog(QDialog):
         self._busy = False
         self.prompt: ScanChoiceDialog | None = None
         self.detector = ScanDetector(settings, self)
+        self.place = QLabel("")
+        self.place.setObjectName(f"{self.OBJECT_NAME}-place")
+        font = self.place.font()
+        if self.PLACE_FONT_SCALE != 1.0:
+            font.setPointSizeF(font.pointSizeF() * self.PLACE_FONT_SCALE)
+        font.setBold(True)
+        self.place.setFont(font)
         self.scan_field = ScanField()
         self.scan_field.setObjectName("session-scan-field")
         self.status = QLabel("")
@@ -60,10 +91,32 @@ class ScanSessionDialog(QDialog):
         self.log = QListWidget()  # the running list, newest first
         self.log.setObjectName("session-log")
         self._lines: dict[int, QListWidgetItem] = {}
+        self.done_button = self.button("Done", self.accept)
         self.detector.scanned.connect(self.scan_field.show_code)
         self.detector.scanned.connect(self.enqueue_scan)
         self.scan_field.scanned.connect(self.enqueue_scan)
         self.body = QVBoxLayout(self)
+        for widget in (self.place, self.scan_field, self.status, self.log):
+            self.body.addWidget(widget)
+        self.start_session(target)
+
+    def button(self, text: str, slot: Callable[[], None], tip: str = "") -> QPushButton:
+        """A button that the Enter ending a scan never presses."""
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        return button
+
+    def finish_layout(self, note: QLabel, action: QPushButton, results: QWidget | None = None) -> None:
+        """The session's own parts under the running list: `results`, then `note`, `action` and Done."""
+        if results is not None:
+            self.body.addWidget(results, 2)
+        buttons = QHBoxLayout()
+        buttons.addWidget(note, 1)
+        buttons.addWidget(action)
+        buttons.addWidget(self.done_button)
+        self.body.addLayout(buttons)
 
     # ----- scanner on while shown ---------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:

@@ -26,7 +26,6 @@ Index = QModelIndex | QPersistentModelIndex
 NAME, TYPE, ITEMS, CAPACITY, FREE = range(5)
 HEADERS = ("Name", "Type", "Items", "Capacity", "Free")
 TARGET_ROLE = Qt.ItemDataRole.UserRole + 1  # the ScanTarget (bin or section) a row stands for
-PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 STORAGE_ITEMS_MIME = "application/x-reseller-storage-item-ids"
 _BIN = 0  # internal id of a bin row; a section row's is its bin's row + 1
 _NUMERIC = {ITEMS, CAPACITY, FREE}
@@ -179,11 +178,8 @@ class StorageTreeModel(QAbstractItemModel):
         return self._section_data(node, node.sections[index.row()], column, role)
 
     def _bin_data(self, node: BinNode, column: int, role: int) -> Any:
-        target = self._bin_target(node)
         if role == TARGET_ROLE:
-            return target
-        if role == PATH_ROLE:
-            return target.path
+            return self._bin_target(node)
         if role == Qt.ItemDataRole.DisplayRole:
             items, capacity, free = bin_totals(node)
             texts = {NAME: node.bin.bin_name, TYPE: node.bin.bin_type, ITEMS: items, CAPACITY: capacity, FREE: free}
@@ -197,8 +193,6 @@ class StorageTreeModel(QAbstractItemModel):
     def _section_data(self, node: BinNode, section: SectionNode, column: int, role: int) -> Any:
         if role == TARGET_ROLE:
             return self._section_target(node, section)
-        if role == PATH_ROLE:
-            return section.path
         record = section.section
         if role == Qt.ItemDataRole.DisplayRole:
             texts = {

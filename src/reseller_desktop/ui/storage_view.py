@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,37 +24,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reseller_desktop.domain.records import BinNode, StoredThing
+from reseller_desktop.domain.records import StoredThing
 from reseller_desktop.domain.scan_sessions import ScanTarget
 from reseller_desktop.services import storage_browser as browser
 from reseller_desktop.services.labels import LabelTargets
-from reseller_desktop.services.startup import describe_failure
-from reseller_desktop.services.storage_moves import MoveResult
 from reseller_desktop.settings import Settings
 from reseller_desktop.ui.audit_dialog import AuditDialog
 from reseller_desktop.ui.offline_banner import OfflineBanner
 from reseller_desktop.ui.put_away_dialog import PutAwayDialog
-from reseller_desktop.ui.questions import ask
 from reseller_desktop.ui.scan_session_dialog import ScanSessionDialog
+from reseller_desktop.ui.storage_changes import StorageChanges
 from reseller_desktop.ui.storage_contents_model import TITLE, StorageContentsModel
-from reseller_desktop.ui.storage_dialogs import (
-    CapacityDialog,
-    MoveToDialog,
-    NewBinDialog,
-    NewSectionDialog,
-    RenameDialog,
-    SavingDialog,
-)
 from reseller_desktop.ui.storage_model import NAME, StorageTreeModel, UnitOfWorkFactory
 from reseller_desktop.ui.tasks import TaskRunner
 
-ERROR_STYLE = "color: #b91c1c"
 Session = TypeVar("Session", bound=ScanSessionDialog)
 TREE_MIN_WIDTH = 380
 RELOAD_COALESCE_MS = 200  # a scanner's quick moves reload the page once, not once per scan
 
 
-class StorageView(QWidget):
+class StorageView(StorageChanges):
     labels_requested = Signal(object)  # LabelTargets: the lead's label dialog prints them
 
     def __init__(
@@ -73,11 +61,10 @@ class StorageView(QWidget):
         self._settings = settings or Settings()
         self.tree_model = StorageTreeModel(runner, new_uow)
         self.contents_model = StorageContentsModel()
-        self.shown: ScanTarget | None = None  # whose contents the table shows (None: removed items or nothing)
+        self.shown = None
         self._place: ScanTarget | None = None  # chosen in the tree; chosen again after a reload
         self._contents_asked = 0
         self._select_when_loaded: list[int] = []  # a scanned item, selected when its place has loaded
-        self.session_dialog: ScanSessionDialog | None = None
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_COALESCE_MS)
@@ -277,125 +264,7 @@ class StorageView(QWidget):
         self.move_button.setEnabled(movable)
         self.labels_button.setEnabled(has_place or movable)
 
-    # ----- messages -----------------------------------------------------------------------------------
-    def _say(self, text: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(text)
-
-    def _show_error(self, error: BaseException) -> None:
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(describe_failure(error))
-
-    def _run(
-        self, work: Callable[[], Any], done: Callable[[Any], str], label: str, dialog: SavingDialog | None = None
-    ) -> None:
-        """Run a change; say what it did and reload, or show why not (in the dialog, if one asked)."""
-
-        def finished(result: Any) -> None:
-            self._say(done(result))
-            if dialog is not None and shiboken6.isValid(dialog):
-                dialog.done_saving()
-            self.refresh()
-
-        def failed(error: BaseException) -> None:
-            if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
-                dialog.show_error(describe_failure(error))
-            else:
-                self._show_error(error)
-
-        self._runner.run(work, on_done=finished, on_error=failed, label=label, owner=self)
-
-    def _open(
-        self, dialog: SavingDialog, work: Callable[[Any], Any], done: Callable[[Any], str], label: str
-    ) -> SavingDialog:
-        """Show a dialog; what it submits is saved by `work(values)` on a worker thread."""
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.submitted.connect(lambda values: self._run(lambda: work(values), done, label, dialog))
-        dialog.open()
-        return dialog
-
-    # ----- bins and sections --------------------------------------------------------------------------
-    def _node(self, bin_id: int) -> BinNode | None:
-        return next((n for n in self.tree_model.bins if n.bin.id == bin_id), None)
-
-    def ask_new_bin(self) -> SavingDialog:
-        new_uow = self._new_uow
-        return self._open(
-            NewBinDialog(self.tree_model.bin_types(), self),
-            lambda values: browser.add_bin(new_uow, *values),
-            lambda record: f"Bin {record.bin_name} made.",
-            "Making a bin",
-        )
-
-    def ask_new_section(self) -> SavingDialog:
-        target, new_uow = self.selected_target(), self._new_uow
-        return self._open(
-            NewSectionDialog([n.bin for n in self.tree_model.bins], target.bin_id if target else None, self),
-            lambda values: browser.add_section(new_uow, *values),
-            lambda record: f"Section {record.section_name} made.",
-            "Making a section",
-        )
-
-    def ask_rename(self) -> SavingDialog | None:
-        target = self.selected_target()
-        node = self._node(target.bin_id) if target else None
-        if target is None or node is None:
-            return None
-        current = node.bin.bin_name
-        if target.section_id is not None:
-            current = next(s.section.section_name for s in node.sections if s.section.id == target.section_id)
-        new_uow = self._new_uow
-        return self._open(
-            RenameDialog(target, current, self),
-            lambda name: browser.rename_place(new_uow, target, name),
-            lambda name: f"{target.path} renamed to {name}.",
-            "Renaming",
-        )
-
-    def ask_capacity(self) -> SavingDialog | None:
-        target = self.selected_target()
-        node = self._node(target.bin_id) if target else None
-        if target is None or target.section_id is None or node is None:
-            return None
-        section = next(s.section for s in node.sections if s.section.id == target.section_id)
-        new_uow = self._new_uow
-        return self._open(
-            CapacityDialog(target, section.capacity, section.item_count or 0, self),
-            lambda capacity: browser.set_capacity(new_uow, section.id, capacity),
-            lambda record: f"{target.path} now takes {'any number' if record.capacity is None else record.capacity}.",
-            "Setting capacity",
-        )
-
-    def ask_delete(self) -> None:
-        target = self.selected_target()
-        if target is None:
-            return
-        what = "bin" if target.section_id is None else "section"
-        if ask(self, f"Delete {what}", f"Delete the {what} {target.path}? Its printed label stops working."):
-            new_uow = self._new_uow
-            self._run(lambda: browser.delete_place(new_uow, target), lambda _: f"{target.path} deleted.", "Deleting")
-
-    # ----- moving -------------------------------------------------------------------------------------
-    def move_items(self, storage_item_ids: Sequence[int], target: ScanTarget, *, via: str) -> None:
-        ids, new_uow = list(storage_item_ids), self._new_uow
-        self._say(f"Moving {len(ids)} item(s) to {target.path}…")
-        self._run(
-            lambda: browser.move_storage_items(new_uow, ids, target, via=via),
-            lambda results: _describe_moves(results, target),
-            "Moving items",
-        )
-
-    def ask_move(self) -> SavingDialog | None:
-        ids, new_uow = self.selected_item_ids(), self._new_uow
-        if not ids:
-            return None
-        return self._open(
-            MoveToDialog([t for t in self.tree_model.targets() if t != self.shown], len(ids), self),
-            lambda target: (target, browser.move_storage_items(new_uow, ids, target, via="bulk")),
-            lambda moved: _describe_moves(moved[1], moved[0]),
-            "Moving items",
-        )
-
+    # ----- labels and scan sessions -------------------------------------------------------------------
     def request_labels(self) -> None:
         ids, target = self.selected_item_ids(), self.selected_target()
         if ids:
@@ -405,7 +274,6 @@ class StorageView(QWidget):
         elif target is not None:
             self.labels_requested.emit(LabelTargets(bin_ids=(target.bin_id,)))
 
-    # ----- scan sessions ------------------------------------------------------------------------------
     def open_put_away(self) -> PutAwayDialog:
         return self._open_session(
             PutAwayDialog(self._runner, self._new_uow, self._settings, self.selected_target(), self)
@@ -419,12 +287,5 @@ class StorageView(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.changed.connect(self.refresh_soon)
         dialog.finished.connect(lambda _result: self.refresh())
-        self.session_dialog = dialog
         dialog.open()
         return dialog
-
-
-def _describe_moves(results: list[MoveResult], target: ScanTarget) -> str:
-    stayed = sum(1 for r in results if r.stayed)
-    text = f"Moved {len(results) - stayed} item(s) to {target.path}."
-    return text + (f" {stayed} already there." if stayed else "")

@@ -13,24 +13,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 
 from reseller_desktop.db.database import UnitOfWork
 from reseller_desktop.domain.platforms import label
 from reseller_desktop.services.sync_board import BoardPage, BoardRow, PlatformCell, load_board
+from reseller_desktop.ui.paged_table_model import LazyTableModel
 from reseller_desktop.ui.sync_cells import CELL_BACKGROUNDS, CELL_FOREGROUNDS, cell_kind, cell_text, cell_tooltip
+from reseller_desktop.ui.table_models import ROW_ROLE, Index, bold_font
 from reseller_desktop.ui.tasks import TaskRunner
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
-Index = QModelIndex | QPersistentModelIndex
 
 PAGE_SIZE = 200
 TICK_MS = 1000
 # Fixed columns, by position; one column per platform follows.
 TITLE, SKU, LISTING_STATUS = range(3)
 FIXED_HEADERS = ("Title", "SKU", "Status")
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the BoardRow
+# ROW_ROLE (ui/table_models.py) gives the BoardRow.
 CELL_ROLE = Qt.ItemDataRole.UserRole + 2  # the PlatformCell of a platform column (None: not on it)
 LISTING_ID_ROLE = Qt.ItemDataRole.UserRole + 3
 
@@ -60,16 +61,14 @@ def load_row(uow: UnitOfWork, board_filter: BoardFilter, listing_id: int) -> Boa
     return load_board(uow, after_id=listing_id + 1, limit=1, **board_filter.arguments())
 
 
-class SyncBoardModel(QAbstractTableModel):
-    load_failed = Signal(object)  # the exception
-    loaded = Signal()  # a page, a refresh or a row arrived
+class SyncBoardModel(LazyTableModel):
+    # loaded: a page, a refresh or a row arrived
     counts_changed = Signal(int, int)  # listings needing attention, cancellations scheduled
 
     def __init__(
         self, runner: TaskRunner, new_uow: UnitOfWorkFactory, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        super().__init__()
-        self._runner = runner
+        super().__init__(runner, "Loading the sync board")
         self._new_uow = new_uow
         self._clock = clock  # seconds, monotonic; tests pass their own to move time on
         self.board_filter = BoardFilter()
@@ -80,9 +79,6 @@ class SyncBoardModel(QAbstractTableModel):
         self._deadlines: dict[int, tuple[int, str, float]] = {}
         self._settled: set[int] = set()  # countdowns that ran out and were painted so
         self._next_after_id: int | None = None
-        self._exhausted = True
-        self._fetching = False
-        self._generation = 0
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.tick)
@@ -93,30 +89,12 @@ class SyncBoardModel(QAbstractTableModel):
             self.board_filter = board_filter
             self.reload()
 
-    def reload(self) -> None:
-        """Start again from the first page."""
-        self._generation += 1
-        self.beginResetModel()
-        self._set_rows([], self.platforms)
-        self._next_after_id = None
-        self._exhausted = False
-        self._fetching = False
-        self.endResetModel()
-        self.fetchMore(QModelIndex())
-
     def refresh(self) -> None:
         """Read again every row loaded so far, in one query, in place when the rows are the same."""
-        self._generation += 1
+        self._generation += 1  # a page on its way would land on rows read before it
         self._fetching = True
-        generation, new_uow, board_filter = self._generation, self._new_uow, self.board_filter
-        limit = max(PAGE_SIZE, len(self._rows))
-        self._runner.run(
-            lambda: load_page(new_uow, board_filter, None, limit),
-            on_done=lambda page: self._refreshed(generation, page),
-            on_error=lambda error: self._failed(generation, error),
-            label="Refreshing the sync board",
-            owner=self,
-        )
+        new_uow, board_filter, limit = self._new_uow, self.board_filter, max(PAGE_SIZE, len(self._rows))
+        self._run(lambda: load_page(new_uow, board_filter, None, limit), self._refreshed, "Refreshing the sync board")
 
     def apply_row(self, listing_id: int, page: BoardPage) -> None:
         """Put in the row `load_row` read after an action; drop it when it no longer matches the filter."""
@@ -156,23 +134,6 @@ class SyncBoardModel(QAbstractTableModel):
         platform = self.platform_of(section)
         return label(platform) if platform else None
 
-    def canFetchMore(self, parent: Index) -> bool:
-        return not parent.isValid() and not self._exhausted
-
-    def fetchMore(self, parent: Index) -> None:
-        if parent.isValid() or self._exhausted or self._fetching:
-            return
-        self._fetching = True
-        generation, new_uow = self._generation, self._new_uow
-        board_filter, after = self.board_filter, self._next_after_id
-        self._runner.run(
-            lambda: load_page(new_uow, board_filter, after, PAGE_SIZE),
-            on_done=lambda page: self._page_arrived(generation, page),
-            on_error=lambda error: self._failed(generation, error),
-            label="Loading the sync board",
-            owner=self,
-        )
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
             return None
@@ -199,9 +160,7 @@ class SyncBoardModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and kind in CELL_FOREGROUNDS:
             return QColor(CELL_FOREGROUNDS[kind])
         if role == Qt.ItemDataRole.FontRole and kind == "task":
-            font = QFont()
-            font.setBold(True)
-            return font
+            return bold_font()
         return None
 
     @staticmethod
@@ -288,10 +247,15 @@ class SyncBoardModel(QAbstractTableModel):
     def _take_counts(self, page: BoardPage) -> None:
         self.counts_changed.emit(page.attention_count, page.scheduled_count)
 
-    def _page_arrived(self, generation: int, page: BoardPage) -> None:
-        if generation != self._generation:
-            return  # the filter changed while this page was on its way
-        self._fetching = False
+    def _clear_rows(self) -> None:
+        self._set_rows([], self.platforms)
+        self._next_after_id = None
+
+    def _next_page(self) -> Callable[[], BoardPage]:
+        new_uow, board_filter, after = self._new_uow, self.board_filter, self._next_after_id
+        return lambda: load_page(new_uow, board_filter, after, PAGE_SIZE)
+
+    def _page_arrived(self, page: BoardPage) -> None:
         self._next_after_id = page.next_after_id
         self._exhausted = page.next_after_id is None
         self._take_counts(page)
@@ -309,9 +273,7 @@ class SyncBoardModel(QAbstractTableModel):
             self.endInsertRows()
         self.loaded.emit()
 
-    def _refreshed(self, generation: int, page: BoardPage) -> None:
-        if generation != self._generation:
-            return
+    def _refreshed(self, page: BoardPage) -> None:
         self._fetching = False
         self._next_after_id = page.next_after_id
         self._exhausted = page.next_after_id is None
@@ -331,9 +293,3 @@ class SyncBoardModel(QAbstractTableModel):
             self._note_deadlines(rows, page)
             self.endResetModel()
         self.loaded.emit()
-
-    def _failed(self, generation: int, error: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._fetching = False
-        self.load_failed.emit(error)
