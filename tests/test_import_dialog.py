@@ -149,13 +149,14 @@ def test_cancel_rolls_back_while_the_window_keeps_responding(
         assert dialog.phase.text() == "Cancelling…"
         assert not dialog.cancel_button.isEnabled()
 
-    if how == "cancel button":
-        qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
-        assert dialog.summary.text() == "The import was cancelled; nothing was written."
-        assert dialog.isVisible()
-        assert dialog.import_button.isEnabled()  # the preview still holds: it may be tried again
-    else:
-        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+        # The lock is still held: the cancel stops the write statement under way, not after it.
+        if how == "cancel button":
+            qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
+            assert dialog.summary.text() == "The import was cancelled; nothing was written."
+            assert dialog.isVisible()
+            assert dialog.import_button.isEnabled()  # the preview still holds: it may be tried again
+        else:
+            qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     assert dialog.import_result is None
     assert listings_state(database) == before
 

@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from tests.conftest import PgServer
 from tests.csv_files import read_csv, write_csv
 from tests.transfer_support import (  # noqa: F401  (*_fixture: fixtures)
+    WAIT_MS,
     Factory,
     as_alice_fixture,
     as_bob_fixture,
+    locked,
     table_rows,
 )
 
@@ -309,15 +312,17 @@ def test_when_the_database_refuses_a_row_nothing_is_written(
 
     written: list[int] = []
     with pytest.raises(ConstraintError) as refused:
-        # One row per merge statement, so rows 2 and 3 were written before row 4 was refused.
-        import_listings(as_alice, path, progress=lambda p: written.append(p.done), slice_rows=1)
+        # Progress at every row: rows 2 and 3 were written before row 4 was refused.
+        import_listings(as_alice, path, progress=lambda p: written.append(p.done), progress_rows=1)
     assert refused.value.constraint == "ck_test_no_recalls"
-    assert 2 in written
+    assert written[-3:] == [1, 2, 3]  # rows 2, 3 and 4 reached, in one statement
     assert listings_state(database) == before
     assert activity(database) == []
 
 
-def test_cancel_rolls_back_what_was_already_written(tmp_path: Path, database: Database, as_alice: Factory) -> None:
+def test_cancel_stops_the_write_under_way_and_rolls_everything_back(
+    tmp_path: Path, pg: PgServer, db_name: str, database: Database, as_alice: Factory
+) -> None:
     add(as_alice, title="Lamp", price="10", sku="A")
     rows = [{"title": "Lamp", "price": "11", "sku": "A"}] + [
         {"title": f"Item {n}", "price": "1", "sku": f"S-{n}"} for n in range(6)
@@ -326,20 +331,44 @@ def test_cancel_rolls_back_what_was_already_written(tmp_path: Path, database: Da
     before = listings_state(database)
     cancel = threading.Event()
     seen: list[TransferProgress] = []
+    outcome: list[BaseException] = []
 
-    def on_progress(progress: TransferProgress) -> None:
-        seen.append(progress)
-        if progress.phase == "Writing" and progress.done > 0:
-            cancel.set()
+    def run() -> None:
+        try:
+            import_listings(as_alice, path, progress=seen.append, cancel=cancel)
+        except BaseException as exc:  # handed to the test's thread
+            outcome.append(exc)
 
-    with pytest.raises(ImportCancelledError):
-        import_listings(as_alice, path, progress=on_progress, cancel=cancel, slice_rows=2)
-    # Seen between merge statements: nothing is written after the cancel.
-    assert [p.done for p in seen if p.phase == "Writing"] == [0, 2]
+    # Another client's lock makes the write wait: the cancel must stop the statement under way.
+    with locked(pg, db_name, "listings"):
+        worker = threading.Thread(target=run)
+        worker.start()
+        while not any(p.phase == "Writing" for p in seen) and worker.is_alive():
+            worker.join(0.01)
+        cancel.set()
+        worker.join(WAIT_MS / 1000)
+        assert not worker.is_alive()  # stopped while the lock is still held
+    assert [type(e) for e in outcome] == [ImportCancelledError]
+    assert [p.done for p in seen if p.phase == "Writing"] == [0]
     assert listings_state(database) == before
     assert activity(database) == []
     # Untouched by the cancel, the same import goes through.
     assert import_listings(as_alice, path) == ImportResult(6, 1, 0)
+
+
+def test_a_cancel_while_reading_stops_before_anything_is_checked(tmp_path: Path, as_alice: Factory) -> None:
+    rows = [{"title": f"Item {n}", "price": "1", "sku": f"S-{n}"} for n in range(12_000)]
+    path = write_csv(tmp_path / "big.csv", rows)
+    cancel = threading.Event()
+    seen: list[str] = []
+
+    def on_progress(progress: TransferProgress) -> None:
+        seen.append(progress.phase)
+        cancel.set()
+
+    with pytest.raises(ImportCancelledError):
+        preview_import(as_alice, path, progress=on_progress, cancel=cancel)
+    assert seen == ["Reading"]  # the first batch read, then no more
 
 
 AWKWARD = [
@@ -462,7 +491,7 @@ def test_a_missing_file_is_a_clear_message(tmp_path: Path, as_alice: Factory) ->
 def test_a_generated_sku_that_collides_is_replaced(database: Database, alice: UserRecord, as_alice: Factory) -> None:
     add(as_alice, title="Existing", price="1", sku="RD-TAKEN001")
     cells = dict.fromkeys(COLUMNS, "") | {"title": "New", "price": "2"}
-    staged, errors = parse_row(2, cells)
+    staged, errors = parse_row(2, [cells[name] for name in COLUMNS])
     assert errors == []
     assert staged[STAGED_COLUMNS.index("sku_generated")] is True
     sku_at = STAGED_COLUMNS.index("sku")
@@ -473,7 +502,7 @@ def test_a_generated_sku_that_collides_is_replaced(database: Database, alice: Us
         repository.start()
         repository.stage([colliding])
         assert repository.classify(lambda: next(fresh)) == []
-        assert repository.merge(2, 3) == (1, 0)
+        assert repository.merge() == (1, 0)
         uow.commit()
     with as_alice() as uow:
         assert [r.title for r in uow.listings.find_by_sku("RD-TAKEN001")] == ["Existing"]

@@ -7,17 +7,20 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from tests.concurrency import run_together
 
+from reseller_desktop.db import schema
 from reseller_desktop.db.database import Database
 from reseller_desktop.domain.errors import ValidationError
 from reseller_desktop.domain.listing_filter import ListingFilter
 from reseller_desktop.domain.records import UserRecord
+from reseller_desktop.repositories import text_search
+from reseller_desktop.repositories.listing_filters import filter_parts
 from reseller_desktop.repositories.listing_pages import COUNT_CAP, SORTABLE, PageKey, Sort, format_count
 from reseller_desktop.repositories.listings import StaleListingError
 from reseller_desktop.services.listing_bulk import BulkChange, apply_bulk, undo_bulk
-from reseller_desktop.services.sales import record_sale
+from reseller_desktop.services.sales import record_sale, record_sale_by_hand
 
 SOLD_AT = datetime(2026, 11, 20, 14, 30)
 
@@ -93,6 +96,56 @@ def test_filters_and_search_narrow_the_pages_and_counts(
     assert counts == {"draft": 4, "active": 0, "sold": 0, "canceled": 0}
 
 
+SEARCHES = (("plain", lambda n: n % 10 != 0), ("DENIM", lambda n: n % 10 == 0), ("tem 3", lambda n: n % 7 == 3))
+
+
+@pytest.mark.parametrize(
+    ("index_match_cost", "ways"),
+    [(10_000, {"in order"}), (1, {"in order", "search index"}), (0, {"search index"})],
+    ids=["in order", "both", "search index"],
+)
+@pytest.mark.parametrize(("column", "descending"), [("updated_at", True), ("updated_at", False), ("quantity", True)])
+def test_search_pages_are_the_same_whichever_way_the_rows_are_read(
+    database: Database,
+    alice: UserRecord,
+    stock: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    index_match_cost: float,
+    ways: set[str],
+    column: str,
+    descending: bool,
+) -> None:
+    """In sort order a few rows at a time, through the search index, or the one and then the other:
+    the pages hold the matching rows of the unsearched order, each once, NULLs where they belong."""
+    monkeypatch.setattr(text_search, "FIRST_WINDOW", 3)
+    monkeypatch.setattr(text_search, "LARGEST_WINDOW", 4)
+    monkeypatch.setattr(text_search, "INDEX_MATCH_COST", index_match_cost)
+    monkeypatch.setattr(text_search, "_matches_in_table", lambda *_: (10.0, 1.0))  # as the sample says
+    used: set[str] = set()
+    read_window, bitmap_scans_only = text_search._read_window, text_search._bitmap_scans_only
+    monkeypatch.setattr(text_search, "_read_window", lambda *a, **k: used.add("in order") or read_window(*a, **k))
+    monkeypatch.setattr(text_search, "_bitmap_scans_only", lambda c: used.add("search index") or bitmap_scans_only(c))
+    in_order = all_pages(database, alice, Sort(column, descending))
+    for term, matches in SEARCHES:
+        matching = {listing for n, listing in enumerate(stock) if matches(n)}
+        assert all_pages(database, alice, Sort(column, descending), ListingFilter(search=term)) == [
+            listing for listing in in_order if listing in matching
+        ]
+    assert used == ways
+    with database.unit_of_work(alice.id) as uow:  # the planner is itself again after the page
+        uow.listing_pages.page(ListingFilter(search="plain"), Sort(column, descending), limit=7)
+        assert uow.connection.scalar(text("SELECT current_setting('enable_indexscan')")) == "on"
+
+
+def test_the_sample_counts_a_terms_matches_in_the_whole_table(
+    database: Database, alice: UserRecord, stock: list[int]
+) -> None:
+    with database.unit_of_work(alice.id) as uow:
+        uow.connection.execute(text("ANALYZE listings"))  # a table this small is then read whole
+        _, search = filter_parts(uow.connection, alice.id, ListingFilter(search="denim"))
+        assert text_search._matches_in_table(uow.connection, schema.listings, search) == (4.0, 0.1)
+
+
 def test_counts_are_capped_and_shown_as_such() -> None:
     assert format_count(COUNT_CAP + 1) == f"{COUNT_CAP:,}+"
     assert format_count(1234) == "1,234"
@@ -155,6 +208,56 @@ def test_the_last_unit_sold_schedules_every_other_live_platform_for_cancellation
         "poshmark": ("pending_cancel", SOLD_AT + timedelta(minutes=15)),
         "mercari": ("canceled", None),
     }
+
+
+def test_a_sale_leaves_an_activity_entry_for_each_platform_row_it_changed(
+    database: Database, alice: UserRecord, cross_listed: int
+) -> None:
+    with database.unit_of_work(alice.id) as uow:
+        record_sale(uow, cross_listed, platform="etsy", price="175.00", sold_at=SOLD_AT)
+        uow.commit()
+    with database.unit_of_work(alice.id) as uow:
+        platform_of = {p.id: p.platform for p in uow.platform_listings.for_listing(cross_listed)}
+        entries = list(reversed(uow.activity.recent(limit=5)))
+    cancel_at = str(SOLD_AT + timedelta(minutes=15))
+    assert [(e.action, platform_of.get(e.resource_id or 0), e.details) for e in entries[:3]] == [
+        ("update_platform_listing", "ebay", {"status": "pending_cancel", "cancel_scheduled_at": cancel_at}),
+        ("update_platform_listing", "etsy", {"status": "sold"}),
+        ("update_platform_listing", "poshmark", {"status": "pending_cancel", "cancel_scheduled_at": cancel_at}),
+    ]
+    assert [e.action for e in entries[3:]] == ["update_listing", "record_sale"]
+    assert entries[4].details == {
+        "platform": "etsy",
+        "price": "175.00",
+        "sold_at": SOLD_AT.isoformat(),
+        "units": 1,
+        "units_left": 0,
+        "cancel": ["ebay", "poshmark"],
+    }
+
+
+def test_marking_sold_takes_as_many_statements_on_five_platforms_as_on_two(
+    database: Database, alice: UserRecord
+) -> None:
+    """The listing is locked while a sale is recorded: the work must not grow with its platforms."""
+
+    def statements_of_a_sale(platforms: tuple[str, ...]) -> int:
+        with database.unit_of_work(alice.id) as uow:
+            listing = uow.listings.add({"title": "Boots", "price": 60, "status": "active", "storage_location": "B1"})
+            for platform in platforms:
+                uow.platform_listings.update(uow.platform_listings.add(listing.id, platform).id, {"status": "active"})
+            uow.commit()
+        sent: list[str] = []
+        with database.unit_of_work(alice.id) as uow:
+            event.listen(uow.connection, "before_cursor_execute", lambda *args: sent.append(args[2]))
+            outcome = record_sale_by_hand(uow, listing.id, platform=platforms[0], price=55, sold_at=SOLD_AT)
+            uow.commit()
+        assert outcome.cancellations == platforms[1:]
+        return len(sent)
+
+    assert statements_of_a_sale(("ebay", "etsy")) == statements_of_a_sale(
+        ("depop", "ebay", "etsy", "mercari", "poshmark")
+    )
 
 
 def test_with_units_left_a_sale_lowers_the_quantity_and_keeps_every_platform(

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Connection, text
 from tests.conftest import PgServer
 
-from reseller_desktop.db import collection_tables, migrate, sync_tables
+from reseller_desktop.db import collection_tables, migrate, sync_tables, value_history_tables
 from reseller_desktop.db.database import Database
 from reseller_desktop.db.errors import ConstraintError, SchemaTooNewError
 from reseller_desktop.db.listing_indexes import SEARCH_DOCUMENT
@@ -110,7 +110,9 @@ def test_downgrade_one_step_removes_only_that_revisions_additions(blank: Databas
         ).all()
         assert checks == []
         assert "user_id" not in columns
-        added_later = set(sync_tables.NEW_TABLES) | set(collection_tables.NEW_TABLES)
+        added_later = (
+            set(sync_tables.NEW_TABLES) | set(collection_tables.NEW_TABLES) | set(value_history_tables.NEW_TABLES)
+        )
         assert tables(conn) == (set(metadata.tables) - added_later) | OURS
         trigger = conn.scalar(
             text("SELECT count(*) FROM pg_trigger WHERE tgname = :n"), {"n": sync_tables.UPDATE_TRIGGER}
@@ -283,3 +285,71 @@ def test_schema_work_is_not_bound_by_the_ten_second_statement_limit(database: Da
     with migrate.schema_transaction(database.engine) as conn:
         assert conn.scalar(text("SHOW statement_timeout")) == "0"
         assert conn.scalar(text("SHOW lock_timeout")) == "1min"
+
+
+def value_history_objects(conn: Connection) -> dict[str, list[str]]:
+    """The tables, functions and triggers migration 0007 adds that are in the database."""
+    return {
+        "tables": sorted(tables(conn) & set(value_history_tables.NEW_TABLES)),
+        "functions": sorted(
+            conn.scalars(
+                text("SELECT proname FROM pg_proc WHERE proname = ANY(:names)"),
+                {"names": [name for name, _arguments, _sql in value_history_tables.FUNCTIONS]},
+            )
+        ),
+        "triggers": sorted(
+            conn.scalars(
+                text("SELECT tgname FROM pg_trigger WHERE tgname = ANY(:names)"),
+                {"names": [name for _table, name, _sql in value_history_tables.TRIGGERS]},
+            )
+        ),
+    }
+
+
+def test_the_value_history_revision_goes_down_and_up_again_with_its_changes_counted(
+    blank: Database,
+) -> None:
+    migrate.upgrade(blank.engine)
+    with blank.connect() as conn:
+        added = value_history_objects(conn)
+    assert added == {
+        "tables": sorted(value_history_tables.NEW_TABLES),
+        "functions": sorted(name for name, _arguments, _sql in value_history_tables.FUNCTIONS),
+        "triggers": sorted(name for _table, name, _sql in value_history_tables.TRIGGERS),
+    }
+
+    migrate.downgrade(blank.engine, "0006_card_indexes")
+    with blank.connect() as conn:
+        assert value_history_objects(conn) == {"tables": [], "functions": [], "triggers": []}
+        assert "card_value_snapshots" in tables(conn)  # 0005's table stays
+    user = "00000000-0000-0000-0000-0000000000b7"
+    with blank.engine.begin() as conn:  # history recorded while 0007 is not there: no trigger counts it
+        conn.execute(
+            text("INSERT INTO users (id, username, email, password_hash) VALUES (:u, 'vera', 'v@example.com', 'x')"),
+            {"u": user},
+        )
+        card = conn.scalar(
+            text(
+                "INSERT INTO card_collections (card_uuid, user_id, card_type, title, quantity, estimated_value) "
+                "VALUES ('c-1', :u, 'tcg', 'Mew', 2, 10) RETURNING id"
+            ),
+            {"u": user},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO card_value_snapshots (card_id, user_id, day, estimated_value, quantity) "
+                "VALUES (:c, :u, '2020-01-01', 4.50, 2), (:c, :u, '2020-02-01', 7.25, 3)"
+            ),
+            {"c": card, "u": user},
+        )
+
+    migrate.upgrade(blank.engine)
+    with blank.connect() as conn:
+        assert value_history_objects(conn) == added
+        changes = conn.execute(
+            text("SELECT day::text, change FROM card_value_daily_changes WHERE user_id = :u ORDER BY day"),
+            {"u": user},
+        ).all()
+    # The backfill: today's value (the insert's own snapshot, 2 × $10), then the two earlier days.
+    assert changes[:2] == [("2020-01-01", 900), ("2020-02-01", 2175 - 900)]
+    assert sum(change for _day, change in changes) == 2000

@@ -281,6 +281,9 @@ EMPTY: dict[str, Attempt] = {
     "listings.count_by_status": lambda u, a: u.listings.count_by_status(),
     "listings.live_platforms": lambda u, a: u.listings.live_platforms(a.listing),
     "platform_listings.for_listing": lambda u, a: u.platform_listings.for_listing(a.listing),
+    "platform_listings.settle_sale": lambda u, a: u.platform_listings.settle_sale(
+        a.listing, "ebay", datetime(2026, 1, 1)
+    ),
     "cards.page": lambda u, a: u.cards.page(),
     "storage.all_bins": lambda u, a: u.storage.all_bins(),
     "storage.sections_of": lambda u, a: u.storage.sections_of(a.bin),

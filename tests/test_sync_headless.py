@@ -103,9 +103,9 @@ def test_headless_sync_killed_mid_publish_and_restarted_lists_once(
         sync_actions.list_on(uow, listing, ["ebay"])
         uow.commit()
     # eBay takes its time publishing; the process is killed while it waits. eBay still publishes.
-    fake_ebay.inject("POST", r"/publish$", delay=30)
+    fake_ebay.inject("POST", r"/bulk_publish_offer$", delay=30)
     first = sync(pg, db_name, home, "--once")
-    wait_for(lambda: any(r.path.endswith("/publish") for r in fake_ebay.requests))
+    wait_for(lambda: any(r.path.endswith("/bulk_publish_offer") for r in fake_ebay.requests))
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=30)
     with database.unit_of_work(alice.id) as uow:
@@ -123,7 +123,9 @@ def test_headless_sync_killed_mid_publish_and_restarted_lists_once(
         sku = uow.listings.get(listing).sku
     assert row.status == "active"
     assert fake_ebay.live_skus() == [sku]
-    assert len([r for r in fake_ebay.requests if r.method == "POST" and r.path.endswith("/offer")]) == 2
+    # The second run's bulk createOffer met the first run's offer ("already exists") and reused it.
+    assert len([r for r in fake_ebay.requests if r.method == "POST" and r.path.endswith("/bulk_create_offer")]) == 2
+    assert len(fake_ebay.offers) == 1
 
 
 def test_the_service_stops_cleanly_on_sigterm(

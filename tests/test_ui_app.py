@@ -241,3 +241,27 @@ def test_a_result_for_a_widget_closed_meanwhile_is_dropped_not_delivered_to_it(q
     qtbot.waitUntil(lambda: runner.active == 0)
     assert delivered == ["open"]
     runner.wait()
+
+
+def test_the_app_module_leaves_the_database_stack_for_after_the_window() -> None:
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "psycopg", "alembic", "reseller_desktop.ui.workspace")
+    probe = f"import sys, reseller_desktop.ui.app; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_quitting_while_the_app_is_still_loading_starts_no_database(
+    qtbot: QtBot, paths: AppPaths, make_app: list[Application], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # the embedded database, in paths.data_dir
+    app = Application(paths, Settings())
+    make_app.append(app)
+    app.start()
+    app.shutdown()
+    QApplication.processEvents()  # what the loading finished with, delivered after the quit
+    with pytest.raises(RuntimeError, match="start-up has not begun"):
+        _ = app.session
+    assert not (paths.data_dir / "pgdata").exists()

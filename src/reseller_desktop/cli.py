@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     from reseller_desktop import cli_sync
 
     cli_sync.add_arguments(sync)
+    bench = commands.add_parser(
+        "bench", help="measure the app at a big seller's scale in a scratch database (`make bench`)"
+    )
+    from reseller_desktop import cli_bench
+
+    cli_bench.add_arguments(bench)
     return parser
 
 
@@ -129,6 +135,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from reseller_desktop import cli_sync
 
             return cli_sync.run(args)
+        if args.command == "bench":
+            if getattr(sys, "frozen", False):  # the installed bundle leaves the benchmarks out
+                raise UserError(
+                    "The benchmarks run from a source checkout, not from the installed app "
+                    "(they drive the test suite's fake marketplaces).",
+                    "Clone the repository and run `make bench` there.",
+                )
+            from reseller_desktop import cli_bench
+
+            return cli_bench.run(args)
         from reseller_desktop.ui import app
 
         password = _password(args.user)

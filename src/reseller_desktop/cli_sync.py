@@ -1,9 +1,10 @@
 """`reseller-desktop sync`: the background jobs without a window, for an always-on machine.
 
 It serves every account whose marketplace tokens are in this computer's keyring (or the one named
-with --user): the keyring, not a password, is what lets it act for a seller. `--once` runs one pass
-of every job and exits (for cron, or to check a set-up); otherwise passes repeat until SIGTERM or
-Ctrl+C, finishing the pass under way first.
+with --account): the keyring, not a password, is what lets it act for a seller. `--once` runs one
+pass of every job and exits (for cron, or to check a set-up); otherwise passes repeat, each when the
+next sale poll or scheduled withdrawal is due (jobs.loop), until SIGTERM or Ctrl+C, finishing the
+pass under way first.
 """
 
 from __future__ import annotations
@@ -13,20 +14,16 @@ import logging
 import signal
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from sqlalchemy import select
-
-from reseller_desktop.db import schema
-from reseller_desktop.db.database import Database
 from reseller_desktop.domain.errors import UserError
-from reseller_desktop.jobs.adapters import KeyringAdapterSource
-from reseller_desktop.jobs.engine import PassReport, SyncEngine
-from reseller_desktop.jobs.loop import SyncLoop
-from reseller_desktop.photos.store import PhotoStore
-from reseller_desktop.repositories import sync_queue
-from reseller_desktop.services.database_session import open_database
-from reseller_desktop.settings import AppPaths, Settings
+
+# The parser is built on every start of the app, window included: what `run` needs is imported
+# there, so the window does not wait for the database and sync modules to load.
+if TYPE_CHECKING:
+    from reseller_desktop.db.database import Database
+    from reseller_desktop.jobs.engine import PassReport
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _users_by_email(database: Database, emails: Sequence[str]) -> list[UUID]:
+    from sqlalchemy import select
+
+    from reseller_desktop.db import schema
+
     users = schema.users
     with database.connect() as conn:
         found = {e: i for e, i in conn.execute(select(users.c.email, users.c.id).where(users.c.email.in_(emails)))}
@@ -68,6 +69,14 @@ def describe(report: PassReport) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from reseller_desktop.jobs.adapters import KeyringAdapterSource
+    from reseller_desktop.jobs.engine import SyncEngine
+    from reseller_desktop.jobs.loop import SyncLoop
+    from reseller_desktop.photos.store import PhotoStore
+    from reseller_desktop.repositories import sync_queue
+    from reseller_desktop.services.database_session import open_database
+    from reseller_desktop.settings import AppPaths, Settings
+
     paths = AppPaths.default()
     settings = Settings.load(paths.settings_file)
     with open_database(paths, settings, upgrade=True) as database:
@@ -96,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        print(f"sync: running as {engine.owner}, a pass every {settings.sync.pass_interval_seconds} s", flush=True)
+        print(
+            f"sync: running as {engine.owner}; sales checked every {settings.sync.orders_poll_seconds} s, "
+            f"withdrawals sent when due, a pass at least every {settings.sync.pass_interval_seconds} s",
+            flush=True,
+        )
         loop.run_forever()
         return 0

@@ -92,7 +92,7 @@ class SyncSettings:
     """How the background jobs pace themselves."""
 
     pass_interval_seconds: int = 30  # one pass of every due job
-    orders_poll_seconds: int = 120  # sale detection, per platform
+    orders_poll_seconds: int = 30  # sale detection, per platform: a sale elsewhere is seen within this
     reconcile_minutes: int = 60
     max_attempts: int = 6  # after the last, the row is failed and the seller is told
     backoff_base_seconds: float = 30.0

@@ -1,15 +1,19 @@
 """A stateful fake of eBay's Sell Inventory + Fulfillment APIs and eBay's OAuth, on 127.0.0.1.
 
 Requests and answers of the Sell APIs are validated against ebay_sell_inventory_v1_oas3.json
-(fake_ebay_inventory) and ebay_sell_fulfillment_v1_oas3.json (fake_ebay_orders). The rest is not in
+(fake_ebay_inventory, and its bulk calls in fake_ebay_bulk) and ebay_sell_fulfillment_v1_oas3.json
+(fake_ebay_orders). The rest is not in
 those files and follows eBay's docs (as the specs README describes them), checked by hand: the token
 endpoint, the consent and accept pages (fake_ebay_oauth), Commerce Identity's getUser and the Media
 API's image upload (here). All are served on one host here; eBay serves getUser on apiz.ebay.com and
 the Media API on apim.ebay.com.
 
 Public API (kept stable for the adapter and sync-engine tests):
-    FakeEbay(client_id=..., client_secret=..., ru_name=..., username=..., currency="USD")
+    FakeEbay(client_id=..., client_secret=..., ru_name=..., username=..., currency="USD",
+             latency=0.0, requests_per_second=None, validate=True)
+             (load: every answer after `latency` s, 429 beyond the rate, contract checks off if asked)
     .base_url  .authorize_url  .token_url  .accept_url  .requests  .validation_errors  .stop()
+    .received_at (when each request arrived)  .arrivals(method, path_regex)  .throttled (429s given)
     .inject(method, path_regex, *, status, body, headers, delay, drop, times)  .clear_faults()   (FakeServer)
     .grant_tokens() -> {"access_token", "refresh_token", "expires_in"}
     .expire_access_tokens()  .revoke_refresh_tokens()
@@ -33,7 +37,13 @@ Behaviour the contracts leave open, as chosen here (from eBay's docs and public 
   errorId 25002 "Offer entity already exists" with parameters [{"name": "offerId", "value": ...}].
 - getInventoryItems' offset is a page number, as the contract says (not a record offset): follow `next`.
 - publishOffer's missing-field errors are errorId 25002 too (as eBay's are): look for the offerId
-  parameter, not the errorId, to recognise a duplicate.
+  parameter, not the errorId, to recognise a duplicate. Publishing in a top-level category (267 Books
+  & Magazines, 550 Art, 11116 Coins & Paper Money) answers 400 errorId 25005 "not a leaf category".
+- The bulk calls answer 200 when every entry succeeded, else 207, with one response per entry.
+- The Media API's createImageFromFile answers 201 with the image's address in Location and, as eBay's
+  image guide says, the picture URL (imageUrl, expirationDate) in the body; getImage gives it again.
+- Beyond `requests_per_second` (a token bucket of one second's calls) a call is refused with 429
+  errorId 2001 and no Retry-After, as eBay's quota answer; nothing is done.
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ from itertools import count
 from typing import Any
 
 from tests.fakes import fake_ebay_formats
+from tests.fakes.fake_ebay_bulk import EbayBulk
 from tests.fakes.fake_ebay_formats import iso
 from tests.fakes.fake_ebay_inventory import EbayInventory
 from tests.fakes.fake_ebay_oauth import ACCEPT_PATH, ACCESS_TTL, AUTHORIZE_PATH, TOKEN_PATH, EbayAuthServer
@@ -68,6 +79,10 @@ class FakeEbay(FakeServer):
         ru_name: str = "Fake_Seller-FakeSell-RDApp-abcdefg",
         username: str = "fake_seller",
         currency: str = "USD",
+        *,
+        latency: float = 0.0,
+        requests_per_second: float | None = None,
+        validate: bool = True,
     ) -> None:
         self.client_id, self.client_secret, self.ru_name = client_id, client_secret, ru_name
         self.username, self.user_id, self.currency = username, "fakeuser" + secrets.token_hex(4), currency
@@ -76,8 +91,9 @@ class FakeEbay(FakeServer):
         self.sales = EbayOrders(self.inventory, numbers, username, currency)
         tokens = TokenBook(ACCESS_TTL, prefix="v^1.1#i^1#")
         self.auth = EbayAuthServer(client_id, client_secret, ru_name, tokens)
+        self.bulk = EbayBulk(self.inventory)
         self._media: dict[str, bytes] = {}  # Media API image id -> the uploaded file
-        super().__init__(tokens)
+        super().__init__(tokens, latency=latency, requests_per_second=requests_per_second, validate=validate)
 
     # ----- addresses and state ----------------------------------------------------------------------
     @property
@@ -105,6 +121,7 @@ class FakeEbay(FakeServer):
     def routes(self) -> list[Route]:
         return [
             *self.inventory.routes(),
+            *self.bulk.routes(),
             *self.sales.routes(),
             *self.auth.routes(),
             # Not in the OpenAPI files: eBay's docs, checked by hand.
@@ -164,16 +181,20 @@ class FakeEbay(FakeServer):
             return Reply.json(400, body, checked=False)
         image_id = secrets.token_hex(8)
         self._media[image_id] = part.data
-        return Reply(201, b"", {"Location": f"{request.origin}{MEDIA}/{image_id}"}, checked=False)
+        location = {"Location": f"{request.origin}{MEDIA}/{image_id}"}
+        return Reply.json(201, self._image(image_id), location, checked=False)
 
     def _get_image(self, request: RecordedRequest, image_id: str) -> Reply:
         if image_id not in self._media:
             return Reply.json(
                 404, self.error_body(190001, "The image was not found.", domain="API_MEDIA"), checked=False
             )
+        return Reply.json(200, self._image(image_id), checked=False)
+
+    @staticmethod
+    def _image(image_id: str) -> dict[str, str]:
         expires = iso(datetime.now(UTC) + timedelta(days=365))
-        url = f"https://i.ebayimg.com/images/g/{image_id}/s-l1600.jpg"
-        return Reply.json(200, {"imageUrl": url, "expirationDate": expires}, checked=False)
+        return {"imageUrl": f"https://i.ebayimg.com/images/g/{image_id}/s-l1600.jpg", "expirationDate": expires}
 
     # ----- test controls ----------------------------------------------------------------------------
     def sell(self, sku: str, quantity: int = 1, buyer: str = "buyer1") -> str:

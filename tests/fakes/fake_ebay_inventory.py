@@ -11,12 +11,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tests.fakes.contracts import Contract
-from tests.fakes.fake_ebay_formats import error_reply
+from tests.fakes.fake_ebay_formats import error_body, error_reply
 from tests.fakes.fake_server import Route, route
 from tests.fakes.http_messages import RecordedRequest, Reply
 
 INVENTORY = Contract("ebay_sell_inventory_v1_oas3.json", "https://api.ebay.com")
 INV = "/sell/inventory/v1"
+# Top-level categories eBay refuses to list in (errorId 25005 at publish): a listing must name a leaf.
+NOT_LEAF_CATEGORIES = {"267": "Books & Magazines", "550": "Art", "11116": "Coins & Paper Money"}
 
 
 class EbayInventory:
@@ -46,14 +48,21 @@ class EbayInventory:
 
     # ----- inventory items --------------------------------------------------------------------------
     def _put_item(self, request: RecordedRequest, sku: str) -> Reply:
+        status, error = self.put_item(sku, request.json(), request.headers["content-language"].replace("-", "_"))
+        if error is not None:
+            return Reply.json(status, error)
+        return Reply.json(201, {}) if status == 201 else Reply(204)
+
+    def put_item(self, sku: str, item: dict[str, Any], locale: str) -> tuple[int, dict[str, Any] | None]:
+        """createOrReplaceInventoryItem, alone or in a bulk call: (201 created | 204 replaced, None) or
+        (400, eBay's error body)."""
         if len(sku) > 50:
-            return error_reply(400, 25707, "This is an invalid value for a SKU.")
+            return 400, error_body(25707, "This is an invalid value for a SKU.")
         created = sku not in self.items
-        locale = request.headers["content-language"].replace("-", "_")
-        self.items[sku] = {**request.json(), "sku": sku, "locale": locale}  # a full replace, as eBay's
+        self.items[sku] = {**item, "sku": sku, "locale": locale}  # a full replace, as eBay's
         for offer in self.offers_of(sku):
             self.settle(offer)
-        return Reply.json(201, {}) if created else Reply(204)
+        return (201 if created else 204), None
 
     def _get_item(self, request: RecordedRequest, sku: str) -> Reply:
         if sku not in self.items:
@@ -123,19 +132,22 @@ class EbayInventory:
         return next((offer for offer in self.offers_of(sku) if self.is_live(offer)), None)
 
     def _create_offer(self, request: RecordedRequest) -> Reply:
-        body = request.json()
+        return Reply.json(*self.create_offer(request.json()))
+
+    def create_offer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """createOffer, alone or in a bulk call: (201, {"offerId"}) or (400, eBay's error body)."""
         missing = [name for name in ("sku", "marketplaceId", "format") if not body.get(name)]
         if missing:
-            return error_reply(400, 25002, f"A user error has occurred. {', '.join(missing)} is required.")
+            return 400, error_body(25002, f"A user error has occurred. {', '.join(missing)} is required.")
         if body["sku"] not in self.items:
-            return error_reply(400, 25702, f"SKU {body['sku']} is not available in the system.")
+            return 400, error_body(25702, f"SKU {body['sku']} is not available in the system.")
         for offer in self.offers_of(body["sku"]):
             if (offer["marketplaceId"], offer["format"]) == (body["marketplaceId"], body["format"]):
                 parameters = [{"name": "offerId", "value": offer["offerId"]}]
-                return error_reply(400, 25002, "Offer entity already exists", parameters=parameters)
+                return 400, error_body(25002, "Offer entity already exists", parameters=parameters)
         offer_id = str(5_000_000_000 + next(self._numbers))
         self.offers[offer_id] = {**body, "offerId": offer_id, "status": "UNPUBLISHED"}
-        return Reply.json(201, {"offerId": offer_id})
+        return 201, {"offerId": offer_id}
 
     def _get_offers(self, request: RecordedRequest) -> Reply:
         sku = request.query.get("sku")
@@ -181,14 +193,18 @@ class EbayInventory:
         return Reply(204)
 
     def _publish(self, request: RecordedRequest, offer_id: str) -> Reply:
+        return Reply.json(*self.publish(offer_id))
+
+    def publish(self, offer_id: str) -> tuple[int, dict[str, Any]]:
+        """publishOffer, alone or in a bulk call: (200, {"listingId"}) or (4xx, eBay's error body)."""
         offer = self.offers.get(offer_id)
         if offer is None:
-            return error_reply(404, 25713, "This Offer is not available.")
+            return 404, error_body(25713, "This Offer is not available.")
         if self.is_live(offer):
-            return Reply.json(200, {"listingId": offer["listing"]["listingId"]})
+            return 200, {"listingId": offer["listing"]["listingId"]}
         item = self.items.get(offer["sku"])
         if item is None:
-            return error_reply(400, 25702, f"SKU {offer['sku']} is not available in the system.")
+            return 400, error_body(25702, f"SKU {offer['sku']} is not available in the system.")
         product = item.get("product", {})
         policies = offer.get("listingPolicies", {})
         needed = {
@@ -205,14 +221,18 @@ class EbayInventory:
         }
         missing = [name for name, value in needed.items() if not value]
         if missing:
-            return error_reply(400, 25002, f"A user error has occurred. Missing: {', '.join(missing)}.")
+            return 400, error_body(25002, f"A user error has occurred. Missing: {', '.join(missing)}.")
+        if offer["categoryId"] in NOT_LEAF_CATEGORIES:
+            category = f"{offer['categoryId']} ({NOT_LEAF_CATEGORIES[offer['categoryId']]})"
+            message = f"The category {category} is not a leaf category. Choose one of its subcategories."
+            return 400, error_body(25005, message, parameters=[{"name": "categoryId", "value": offer["categoryId"]}])
         if self.available(offer) <= 0:
-            return error_reply(400, 25002, "A user error has occurred. The available quantity must be greater than 0.")
+            return 400, error_body(25002, "A user error has occurred. The available quantity must be greater than 0.")
         listing_id = str(110_000_000_000 + next(self._numbers))
         offer.update(
             status="PUBLISHED", listing={"listingId": listing_id, "listingStatus": "ACTIVE", "soldQuantity": 0}
         )
-        return Reply.json(200, {"listingId": listing_id})
+        return 200, {"listingId": listing_id}
 
     def _withdraw(self, request: RecordedRequest, offer_id: str) -> Reply:
         offer = self.offers.get(offer_id)

@@ -11,6 +11,7 @@ from reseller_desktop.db.desktop_additions import CHECKS, add_desktop_columns
 from reseller_desktop.db.listing_indexes import BTREE_INDEXES, UNIQUE_SKU_INDEX
 from reseller_desktop.db.sync_tables import CHECKS as SYNC_CHECKS
 from reseller_desktop.db.sync_tables import add_sync_tables
+from reseller_desktop.db.value_history_tables import add_value_history_tables
 
 
 def build_metadata() -> MetaData:
@@ -34,6 +35,8 @@ def build_metadata() -> MetaData:
     add_collection_tables(metadata)
     # Migration 0006: the Cards page's indexes (its expression indexes are left out, as above).
     add_card_indexes(metadata)
+    # Migration 0007: the collection's value per day, kept as it changes.
+    add_value_history_tables(metadata)
     return metadata
 
 

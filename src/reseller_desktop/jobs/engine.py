@@ -5,6 +5,11 @@ taken down before anything else goes up), manual delist tasks, publishes, update
 reconciliation. Each job claims its work in a short transaction, calls the platform with no
 connection held, and records the outcome in another; the whole state is in the database, so any
 number of clients (desktop or headless) can run passes side by side.
+
+Publishing goes in batches where the platform takes many listings a call (eBay's bulk calls).
+A long backlog of rows does not hold up the timed jobs: the pass stops taking rows when the next
+sale poll or scheduled withdrawal comes due (`cut_short`), and the loop starts the next pass at
+once. The report says when the next timed job is due (`next_due`), for the loop to wake then.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ from reseller_desktop.db.database import Database
 from reseller_desktop.domain.platforms import API_PLATFORMS, label
 from reseller_desktop.jobs.adapters import AdapterSource
 from reseller_desktop.jobs.backoff import retry_delay
+from reseller_desktop.jobs.bulk_publish import BatchPublisher
 from reseller_desktop.jobs.notify import notify_once
 from reseller_desktop.jobs.reconcile import reconcile
 from reseller_desktop.jobs.row_steps import RowStepper, StepResult
 from reseller_desktop.jobs.sale_detection import SaleEffect, detect_sales, window_start
 from reseller_desktop.photos.store import PhotoStore
-from reseller_desktop.platforms.base import NotConnectedError, PlatformAdapter, PlatformError
+from reseller_desktop.platforms.base import BatchPublishing, NotConnectedError, PlatformAdapter, PlatformError
 from reseller_desktop.repositories import sync_queue
 from reseller_desktop.repositories.base import utc_now
 from reseller_desktop.settings import Settings
@@ -49,6 +55,8 @@ class PassReport:
     tasks_raised: int = 0
     drifts: int = 0
     problems: list[str] = field(default_factory=list)  # what kept a job from running (not connected, ...)
+    cut_short: bool = False  # rows were left for the next pass, for a timed job that came due
+    next_due: datetime | None = None  # when the next sale poll, withdrawal or delist task is due
 
     @property
     def changed(self) -> bool:
@@ -69,6 +77,7 @@ class SyncEngine:
         self.database, self.settings, self.adapters, self.clock = database, settings, adapters, clock
         self.owner = owner or client_id()
         self.stepper = RowStepper(database, photos, settings.sync, self.owner, clock)
+        self.batches = BatchPublisher(database, self.stepper, owner=self.owner, clock=clock, lease=lambda: self.lease)
 
     @property
     def lease(self) -> timedelta:
@@ -87,21 +96,49 @@ class SyncEngine:
             self._raise_manual_tasks(users, report)
             # Only accounts whose tokens are on this computer: other clients do the rest.
             accounts = [(u, p) for u in users for p in API_PLATFORMS if self.adapters.is_connected(u, p)]
+            deadline = self._rows_deadline(users, accounts)
             for step in STEPS:
-                self._run_rows(step, accounts, report)
+                self._run_rows(step, accounts, report, deadline)
             for user_id in users:
                 for platform in API_PLATFORMS:
                     self._reconcile(user_id, platform, report)
+            report.next_due = self.next_due(users, accounts)
         finally:
             self.adapters.close_all()
         return report
 
+    def next_due(self, users: Sequence[UUID], accounts: Sequence[tuple[UUID, str]]) -> datetime | None:
+        """When the next sale poll, scheduled withdrawal or delist task of these users is due."""
+        with self.database.connect() as conn:
+            return sync_queue.next_due(conn, users, accounts, self.clock())
+
+    def _rows_deadline(self, users: Sequence[UUID], accounts: Sequence[tuple[UUID, str]]) -> datetime | None:
+        """When rows must make way for a timed job; None when none comes due later in this pass (one
+        due already was left to another client or waits on its backoff: rows need not stop for it)."""
+        due = self.next_due(users, accounts)
+        return due if due is not None and due > self.clock() else None
+
     # ----- platform rows ---------------------------------------------------------------------------
-    def _run_rows(self, step: str, accounts: Sequence[tuple[UUID, str]], report: PassReport) -> None:
-        # One row per claim, so a lease only has to outlast one step; each row at most once a pass,
-        # so a row that fails at once cannot keep the pass from the other jobs.
+    def _run_rows(
+        self, step: str, accounts: Sequence[tuple[UUID, str]], report: PassReport, deadline: datetime | None
+    ) -> None:
+        def in_time() -> bool:
+            if deadline is not None and self.clock() >= deadline:
+                report.cut_short = True
+            return not report.cut_short
+
+        # Each row at most once a pass, so a row that fails at once cannot keep the pass from the
+        # other jobs.
         handled: set[int] = set()
-        while True:
+        if step == "publish":
+            for user_id, platform in accounts:
+                adapter = self._adapter_or_none(user_id, platform)
+                if isinstance(adapter, BatchPublishing) and adapter.publish_batch_size > 1:
+                    self.batches.run_account(
+                        user_id, platform, adapter, handled=handled, steps=report.steps, in_time=in_time
+                    )
+        # One row per claim, so a lease only has to outlast one step.
+        while in_time():
             with self.database.connect() as conn, conn.begin():
                 rows = sync_queue.claim_rows(
                     conn, step, accounts, owner=self.owner, now=self.clock(), lease=self.lease, exclude=handled
@@ -116,6 +153,13 @@ class SyncEngine:
                     report.steps.append(self.stepper.not_connected(row, exc))
                     continue
                 report.steps.append(self.stepper.run(row, adapter))
+
+    def _adapter_or_none(self, user_id: UUID, platform: str) -> PlatformAdapter | None:
+        """The account's adapter; None when it cannot be made (its rows then say why, one by one)."""
+        try:
+            return self.adapters.adapter_for(user_id, platform)
+        except NotConnectedError:
+            return None
 
     def _raise_manual_tasks(self, users: Sequence[UUID], report: PassReport) -> None:
         """Manual platforms cannot be delisted by the app: when the cooldown ends, the seller is told to."""

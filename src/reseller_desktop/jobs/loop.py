@@ -1,5 +1,11 @@
 """Passes of the sync engine, one after another, on a background thread (desktop) or in the
-foreground (headless `reseller-desktop sync`), until told to stop."""
+foreground (headless `reseller-desktop sync`), until told to stop.
+
+Between passes the loop sleeps until the next timed job is due (a sale poll, a scheduled
+withdrawal, a delist task), and at most the pass interval: a sale is seen one poll interval after
+the last poll, and a cancellation goes out when its cooldown ends, not up to a pass later. A pass
+cut short for a timed job is followed by the next at once; `wake()` starts one early.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from reseller_desktop.domain.errors import UserError
 from reseller_desktop.jobs.engine import PassReport, SyncEngine
 
 log = logging.getLogger(__name__)
+# Woken this much after a job's due time, so the job is due (not a hair early) when the pass claims it.
+WAKE_MARGIN_SECONDS = 0.005
+STILL_DUE_RECHECK_SECONDS = 1.0
 
 
 class SyncLoop:
@@ -49,9 +58,25 @@ class SyncLoop:
 
     def run_forever(self) -> None:
         while not self._stop.is_set():
-            self.run_once()
-            self._wake.wait(self.interval)
+            report = self.run_once()
+            self._wake.wait(self.wait_after(report))
             self._wake.clear()
+
+    def wait_after(self, report: PassReport | None) -> float:
+        """Seconds to sleep after a pass that gave `report` (None: the pass failed)."""
+        if report is None:
+            return self.interval
+        if report.cut_short:
+            return 0.0
+        due = report.next_due
+        if due is None:
+            return self.interval
+        if due <= report.started_at:
+            # Due before the pass began and still due: waiting on another client's lease or on a
+            # race; looked at again shortly rather than at once, so the loop never spins.
+            return min(self.interval, STILL_DUE_RECHECK_SECONDS)
+        until = (due - self.engine.clock()).total_seconds() + WAKE_MARGIN_SECONDS
+        return min(self.interval, max(0.0, until))
 
     def wake(self) -> None:
         """Run the next pass now (Sync now, a new listing queued)."""

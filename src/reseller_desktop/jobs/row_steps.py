@@ -78,7 +78,8 @@ def payload_of(row: ClaimedRow, photos: PhotoStore) -> ListingPayload:
     )
 
 
-def _ref_of(row: ClaimedRow) -> RemoteRef | None:
+def previous_ref(row: ClaimedRow) -> RemoteRef | None:
+    """What an earlier attempt left for this row's step to find (None: nothing to look for)."""
     if row.platform_listing_ref is None and not row.remote_extra:
         # An earlier publish that failed or was cut short may still have reached the platform.
         return INTERRUPTED if row.previous_step == "publish" or row.retry_count > 0 else None
@@ -100,35 +101,43 @@ class RowStepper:
         try:
             if row.step == "withdraw":
                 return self._withdraw(row, adapter)
-            # The rules see the photos that will really be sent (files on this computer).
-            sendable = [u for u in row.listing["photos"] or [] if isinstance(u, str) and is_photo_uri(u)]
-            problems = platform_errors(row.listing | {"photos": sendable}, row.platform)
-            if problems:
-                text = " ".join(p.message for p in problems)
-                raise PermanentPlatformError(row.platform, f"Not sent to {label(row.platform)}: {text}", "")
-            payload = payload_of(row, self.photos)
+            payload = self.payload_for(row)
             if row.step == "publish":
-                ref = adapter.publish(payload, _ref_of(row))
-                return self._published(row, ref, adapter)
-            previous = _ref_of(row)
+                return self.published(row, adapter.publish(payload, previous_ref(row)), adapter)
+            previous = previous_ref(row)
             if previous is None:  # active without a platform id: publish it properly
-                return self._published(row, adapter.publish(payload, None), adapter)
+                return self.published(row, adapter.publish(payload, None), adapter)
             return self._updated(row, adapter.update(payload, previous))
-        except NotConnectedError as exc:
+        except Exception as exc:
+            return self.failed_with(row, exc)
+
+    def payload_for(self, row: ClaimedRow) -> ListingPayload:
+        """The listing as the platform gets it; a PermanentPlatformError when the platform's rules refuse it."""
+        # The rules see the photos that will really be sent (files on this computer).
+        sendable = [u for u in row.listing["photos"] or [] if isinstance(u, str) and is_photo_uri(u)]
+        problems = platform_errors(row.listing | {"photos": sendable}, row.platform)
+        if problems:
+            text = " ".join(p.message for p in problems)
+            raise PermanentPlatformError(row.platform, f"Not sent to {label(row.platform)}: {text}", "")
+        return payload_of(row, self.photos)
+
+    def failed_with(self, row: ClaimedRow, exc: Exception) -> StepResult:
+        """Record why the step did not succeed: retried later, failed for good, or waiting for a sign-in."""
+        if isinstance(exc, NotConnectedError):
             return self.not_connected(row, exc)
-        except TransientPlatformError as exc:
+        if isinstance(exc, TransientPlatformError):
             return self._transient(row, exc.message, exc.retry_after)
-        except PermanentPlatformError as exc:
+        if isinstance(exc, PermanentPlatformError):
             return self._failed(row, str(exc))
-        except Exception as exc:  # a bug must not stop the other rows; it is retried and logged in full
-            log.exception("sync step %s of platform listing %s failed", row.step, row.platform_listing_id)
-            return self._transient(row, f"Unexpected error ({type(exc).__name__}); it will be retried.", None)
+        # A bug must not stop the other rows; it is retried and logged in full.
+        log.error("sync step %s of platform listing %s failed", row.step, row.platform_listing_id, exc_info=exc)
+        return self._transient(row, f"Unexpected error ({type(exc).__name__}); it will be retried.", None)
 
     # ----- outcomes ----------------------------------------------------------------------------
     def _uow(self, row: ClaimedRow) -> UnitOfWork:
         return self.database.unit_of_work(row.user_id)
 
-    def _published(self, row: ClaimedRow, ref: RemoteRef, adapter: PlatformAdapter) -> StepResult:
+    def published(self, row: ClaimedRow, ref: RemoteRef, adapter: PlatformAdapter) -> StepResult:
         now = self.clock()
         with self._uow(row) as uow:
             current = uow.connection.scalar(
@@ -182,7 +191,7 @@ class RowStepper:
         return StepResult(row.platform_listing_id, row.platform, row.step, "done")
 
     def _withdraw(self, row: ClaimedRow, adapter: PlatformAdapter) -> StepResult:
-        ref = _ref_of(row)
+        ref = previous_ref(row)
         sku = row.listing.get("sku")
         if ref is not None or sku:
             adapter.withdraw(ref or RemoteRef(None), sku)

@@ -12,12 +12,12 @@ instead of listing the item twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from reseller_desktop.domain.errors import UserError
 
@@ -143,6 +143,40 @@ class PlatformAdapter(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PreparedPublish:
+    """A listing ready for a batch publish: its photos already on the platform."""
+
+    payload: ListingPayload
+    previous: RemoteRef | None
+    image_urls: tuple[str, ...]  # the platform's picture addresses, in the listing's order
+    images: Mapping[str, str]  # photo digest → picture address, remembered beside the listing
+
+
+@runtime_checkable
+class BatchPublishing(Protocol):
+    """An adapter that also publishes several listings in one go (eBay's bulk calls). The sync jobs
+    hand it up to `publish_batch_size` due listings at a time instead of one, in two steps so that
+    one batch's photos can go up while the batch before it is being published."""
+
+    publish_batch_size: int
+
+    def prepare_publish(
+        self, requests: Sequence[tuple[ListingPayload, RemoteRef | None]]
+    ) -> list[PreparedPublish | Exception]:
+        """Check each (payload, previous) and upload its photos: one outcome per listing, in order."""
+        ...
+
+    def publish_prepared(self, prepared: Sequence[PreparedPublish]) -> list[RemoteRef | Exception]:
+        """`publish` for each prepared listing, in order: its RemoteRef, or the error that kept that
+        listing (and only it) from going live."""
+        ...
+
+
+class BatchPublishingAdapter(PlatformAdapter, BatchPublishing, Protocol):
+    """A platform adapter that publishes in batches too."""
 
 
 # ----- credentials -----------------------------------------------------------------------------------

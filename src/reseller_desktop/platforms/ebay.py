@@ -10,7 +10,7 @@ publish repeated after a crash between eBay acting and our record reuses what th
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
@@ -23,10 +23,12 @@ from reseller_desktop.platforms.base import (
     ListingPayload,
     PermanentPlatformError,
     PlatformSale,
+    PreparedPublish,
     RemoteRef,
     RemoteState,
     TokenStore,
 )
+from reseller_desktop.platforms.ebay_bulk import BULK_LIMIT, DUPLICATE_OFFER, EbayBulkPublisher
 from reseller_desktop.platforms.http import PlatformHttp, RequestRefused, SellerHttpOptions, response_json, seller_http
 from reseller_desktop.platforms.listing_inputs import mime_type, read_photos, recorded_uploads, uploads_record
 from reseller_desktop.platforms.oauth import EbayOAuth
@@ -50,7 +52,6 @@ def sibling_host(api_base: str, host: str) -> str:
     return api_base.rstrip("/")
 
 
-DUPLICATE_OFFER = 25002  # "offer entity already exists" (also eBay's generic user error: check parameters)
 OFFER_UNAVAILABLE = 25713  # "This Offer is not available"
 ORDERS_PAGE = 200  # getOrders' largest page
 ITEMS_PAGE = 200  # getInventoryItems' largest page
@@ -67,13 +68,30 @@ class EbayAdapter:
     def close(self) -> None:
         self.http.close()
 
+    # ----- publishing many at once (ebay_bulk) ---------------------------------------------------------
+    publish_batch_size = BULK_LIMIT
+
+    def prepare_publish(
+        self, requests: Sequence[tuple[ListingPayload, RemoteRef | None]]
+    ) -> list[PreparedPublish | Exception]:
+        return EbayBulkPublisher(self).prepare(requests)
+
+    def publish_prepared(self, prepared: Sequence[PreparedPublish]) -> list[RemoteRef | Exception]:
+        return EbayBulkPublisher(self).publish(prepared)
+
+    def publish_many(self, requests: Sequence[tuple[ListingPayload, RemoteRef | None]]) -> list[RemoteRef | Exception]:
+        """Publish several listings with eBay's bulk calls: one outcome per listing, in order."""
+        ready = self.prepare_publish(requests)
+        published = iter(self.publish_prepared([r for r in ready if isinstance(r, PreparedPublish)]))
+        return [next(published) if isinstance(r, PreparedPublish) else r for r in ready]
+
     # ----- the adapter interface -----------------------------------------------------------------------
     def publish(self, payload: ListingPayload, previous: RemoteRef | None) -> RemoteRef:
         bodies.check_listing_settings(self.settings, payload)
         known = dict(previous.extra) if previous else {}
-        image_urls, images = self._image_urls(payload.photo_paths, recorded_uploads(known))
+        image_urls, images = self.image_urls(payload.photo_paths, recorded_uploads(known))
         self._put_item(payload, image_urls)
-        offer_id, reused = self._offer_for(payload, known.get("offer_id"))
+        offer_id, reused = self.offer_for(payload, known.get("offer_id"))
         listing_id: str | None = None
         if reused:
             # Made by an earlier attempt: it may be live already, and publishing it again is not needed.
@@ -84,22 +102,22 @@ class EbayAdapter:
             if not listing_id:
                 raise PermanentPlatformError("ebay", "eBay published the offer but sent no listing id.")
         log.debug("ebay sku %s is listing %s (offer %s)", payload.sku, listing_id, offer_id)
-        return self._ref(listing_id, offer_id, payload.sku, images)
+        return self.ref(listing_id, offer_id, payload.sku, images)
 
     def update(self, payload: ListingPayload, ref: RemoteRef) -> RemoteRef:
         bodies.check_listing_settings(self.settings, payload)
-        image_urls, images = self._image_urls(payload.photo_paths, recorded_uploads(ref.extra))
+        image_urls, images = self.image_urls(payload.photo_paths, recorded_uploads(ref.extra))
         self._put_item(payload, image_urls)
-        offer_id = ref.extra.get("offer_id") or self._offer_id_by_sku(payload.sku)
+        offer_id = ref.extra.get("offer_id") or self.offer_id_by_sku(payload.sku)
         if not offer_id or not self._update_offer(offer_id, payload):
             raise PermanentPlatformError(
                 "ebay", f"eBay has no offer for SKU {payload.sku} any more.", "List the item on eBay again."
             )
         listing_id = ref.listing_id or _live_listing_id(self._get_offer(offer_id)) or None
-        return self._ref(listing_id, offer_id, payload.sku, images)
+        return self.ref(listing_id, offer_id, payload.sku, images)
 
     def withdraw(self, ref: RemoteRef, sku: str | None) -> None:
-        offer_id = ref.extra.get("offer_id") or (self._offer_id_by_sku(sku) if sku else None)
+        offer_id = ref.extra.get("offer_id") or (self.offer_id_by_sku(sku) if sku else None)
         if not offer_id:
             return  # no offer: nothing is listed
         try:
@@ -140,7 +158,7 @@ class EbayAdapter:
             for offer in self._offers_by_sku(sku):
                 listing_id = _live_listing_id(offer)
                 if listing_id:
-                    refs.append(self._ref(listing_id, str(offer.get("offerId") or ""), sku, None))
+                    refs.append(self.ref(listing_id, str(offer.get("offerId") or ""), sku, None))
         return refs
 
     def account_name(self) -> str:
@@ -156,7 +174,7 @@ class EbayAdapter:
             headers={"Content-Language": self.settings.content_language},
         )
 
-    def _offer_for(self, payload: ListingPayload, recorded: str | None) -> tuple[str, bool]:
+    def offer_for(self, payload: ListingPayload, recorded: str | None) -> tuple[str, bool]:
         """(offer id, whether it existed before this call): the recorded offer, else a new one, else the
         one eBay says already exists for the SKU. Existing offers get this payload's values."""
         if recorded and self._update_offer(recorded, payload):
@@ -195,7 +213,7 @@ class EbayAdapter:
                 if isinstance(parameter, Mapping) and parameter.get("name") == "offerId" and parameter.get("value"):
                     return str(parameter["value"])
         # 25002 is also eBay's generic user error: only an offer that really exists proves a duplicate.
-        return self._offer_id_by_sku(sku)
+        return self.offer_id_by_sku(sku)
 
     def _update_offer(self, offer_id: str, payload: ListingPayload) -> bool:
         """updateOffer; False when eBay no longer has the offer."""
@@ -206,6 +224,10 @@ class EbayAdapter:
                 return False
             raise
         return response.status_code != 404
+
+    def live_listing_of(self, offer_id: str) -> str | None:
+        """The listing id of the offer when it is live on eBay, else None."""
+        return _live_listing_id(self._get_offer(offer_id))
 
     def _get_offer(self, offer_id: str) -> dict[str, Any] | None:
         try:
@@ -239,7 +261,7 @@ class EbayAdapter:
             and o.get("format", "FIXED_PRICE") == "FIXED_PRICE"
         ]
 
-    def _offer_id_by_sku(self, sku: str) -> str | None:
+    def offer_id_by_sku(self, sku: str) -> str | None:
         for offer in self._offers_by_sku(sku):
             if offer.get("offerId"):
                 return str(offer["offerId"])
@@ -261,7 +283,7 @@ class EbayAdapter:
                 return
 
     # ----- photos ------------------------------------------------------------------------------------
-    def _image_urls(self, photos: tuple[Path, ...], known: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    def image_urls(self, photos: tuple[Path, ...], known: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
         """eBay picture URLs of the listing's photos, in order, uploading only those not uploaded before;
         and the digest → URL map of this photo set, to remember beside the listing."""
         urls: list[str] = []
@@ -292,7 +314,7 @@ class EbayAdapter:
             raise PermanentPlatformError("ebay", "eBay has the photo but sent no picture address for it.")
         return str(image["imageUrl"])
 
-    def _ref(self, listing_id: str | None, offer_id: str, sku: str, images: Mapping[str, str] | None) -> RemoteRef:
+    def ref(self, listing_id: str | None, offer_id: str, sku: str, images: Mapping[str, str] | None) -> RemoteRef:
         extra = {"offer_id": offer_id, "sku": sku}
         if images is not None:
             extra["images"] = uploads_record(images)

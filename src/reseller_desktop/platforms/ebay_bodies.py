@@ -109,6 +109,41 @@ def offer_body(settings: EbaySettings, payload: ListingPayload, *, for_create: b
     return body
 
 
+def locale_of(content_language: str) -> str:
+    """The bulk item call's per-item locale ("en_US") for the Content-Language header's "en-US"."""
+    return content_language.replace("-", "_")
+
+
+def bulk_items_body(settings: EbaySettings, items: list[tuple[ListingPayload, list[str]]]) -> dict[str, Any]:
+    """bulkCreateOrReplaceInventoryItem: each item as createOrReplaceInventoryItem's, with its SKU and locale."""
+    locale = locale_of(settings.content_language)
+    return {
+        "requests": [
+            {"sku": payload.sku, "locale": locale, **inventory_item_body(payload, image_urls)}
+            for payload, image_urls in items
+        ]
+    }
+
+
+def bulk_offers_body(settings: EbaySettings, payloads: list[ListingPayload]) -> dict[str, Any]:
+    """bulkCreateOffer: each offer as createOffer's (with sku, marketplaceId and format)."""
+    return {"requests": [offer_body(settings, payload, for_create=True) for payload in payloads]}
+
+
+def bulk_publish_body(offer_ids: list[str]) -> dict[str, Any]:
+    return {"requests": [{"offerId": offer_id} for offer_id in offer_ids]}
+
+
+def bulk_responses(answer: Any, key: str) -> dict[str, Mapping[str, Any]]:
+    """A bulk call's per-entry responses by `key` (sku or offerId); entries it did not answer are absent."""
+    responses = answer.get("responses") if isinstance(answer, Mapping) else None
+    found: dict[str, Mapping[str, Any]] = {}
+    for response in responses if isinstance(responses, list) else []:
+        if isinstance(response, Mapping) and response.get(key):
+            found[str(response[key])] = response
+    return found
+
+
 def listing_url(settings: EbaySettings, listing_id: str) -> str:
     host = "sandbox.ebay.com" if "sandbox" in settings.api_base else "www.ebay.com"
     return f"https://{host}/itm/{listing_id}"

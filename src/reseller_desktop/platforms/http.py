@@ -16,8 +16,10 @@ the platform refused before acting.
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -71,7 +73,7 @@ class RequestRefused(PermanentPlatformError):
         return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
     def ebay_error_ids(self) -> set[int]:
-        return _ebay_error_ids(self.body)
+        return ebay_error_ids(self.body)
 
 
 @dataclass(frozen=True)
@@ -300,15 +302,16 @@ class PlatformHttp:
             # A wait longer than the policy allows is not spent inside the call: the job is rescheduled.
             patient = retry_after is None or retry_after <= self.retry.max_wait_seconds
             # A 5xx may come after the platform acted; a 429 and eBay's 25025 refuse before acting.
-            unacted = throttled or repeatable or CONCURRENT_ACCESS in _ebay_error_ids(body)
+            unacted = throttled or repeatable or CONCURRENT_ACCESS in ebay_error_ids(body)
             raise _RetryableFailure(
                 f"{status} {message}", retry_after, may_repeat=patient and unacted, throttled=throttled
             )
         raise RequestRefused(self.platform, status, message, body)
 
 
-def _ebay_error_ids(body: Any) -> set[int]:
-    """The errorIds of an eBay error body ({"errors": [{"errorId": ...}]}); empty for any other body."""
+def ebay_error_ids(body: Any) -> set[int]:
+    """The errorIds of an eBay error body ({"errors": [{"errorId": ...}]}, also one entry of a bulk
+    answer); empty for any other body."""
     errors = body.get("errors") if isinstance(body, dict) else None
     ids: set[int] = set()
     for error in errors if isinstance(errors, list) else []:
@@ -335,6 +338,13 @@ class SellerHttpOptions(TypedDict, total=False):
     sleep: Callable[[float], None]
 
 
+@functools.cache
+def shared_tls_context() -> ssl.SSLContext:
+    """httpx's default TLS set-up (certifi's CA bundle, SSL_CERT_FILE honoured), built once per process:
+    loading the CA bundle takes a quarter of a second, and the sync jobs make new clients every pass."""
+    return httpx.create_ssl_context()
+
+
 def seller_http(
     platform: str,
     api_base: str,
@@ -349,7 +359,7 @@ def seller_http(
     refresh sent through the same client; without a limiter it paces itself alone at `pace`
     (requests per second, per day)."""
     client = options.get("client")
-    http_client = client or httpx.Client(timeout=options.get("timeout", 20.0))
+    http_client = client or httpx.Client(timeout=options.get("timeout", 20.0), verify=shared_tls_context())
     return PlatformHttp(
         platform,
         http_client,

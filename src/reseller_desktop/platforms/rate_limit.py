@@ -4,6 +4,13 @@ One limiter per platform per process (`limiter_for`), shared by every job and th
 one job slows every other job of that platform too. The daily quota is counted in the database when
 a `DailyBudget` is given (all clients of one account share the platform's quota); without one it is
 counted in this process only.
+
+The burst (calls that may go at once after a quiet spell) is a second's worth by default. The sync
+jobs keep a quarter of one (`JOBS_BURST_SECONDS`): a platform counts calls over windows we cannot
+see, and a client that spends a whole second's burst and then goes on at the limit stays at the very
+edge of the platform's allowance, where a few milliseconds of network jitter draw 429s (and each 429
+pauses every call for a backoff). A small burst leaves most of the platform's allowance unspent, so
+calls at the full rate arrive safely inside it.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ log = logging.getLogger(__name__)
 # Longer pauses are not waited out inside a call: the caller gets a TransientPlatformError and its job
 # is rescheduled, so a worker thread is not held for many minutes by one platform's Retry-After.
 DEFAULT_MAX_BLOCK_SECONDS = 30.0
+JOBS_BURST_SECONDS = 0.25
 
 
 class DailyBudget(Protocol):
@@ -61,6 +69,7 @@ class RateLimiter:
         *,
         utc_now: Callable[[], datetime] = _utc_now,
         max_block_seconds: float = DEFAULT_MAX_BLOCK_SECONDS,
+        burst_seconds: float = 1.0,
     ) -> None:
         self.platform = platform
         self._clock = clock
@@ -75,19 +84,24 @@ class RateLimiter:
         self.per_second = per_second
         self.per_day = per_day
         self.budget = budget
+        self.burst_seconds = burst_seconds
         self._tokens = self._capacity()
 
-    def configure(self, per_second: float, per_day: int, budget: DailyBudget | None) -> None:
+    def configure(
+        self, per_second: float, per_day: int, budget: DailyBudget | None, burst_seconds: float | None = None
+    ) -> None:
         """New limits from changed settings; a running pause and the day's count are kept."""
         with self._lock:
             self.per_second = per_second
             self.per_day = per_day
             self.budget = budget
+            if burst_seconds is not None:
+                self.burst_seconds = burst_seconds
             self._tokens = min(self._tokens, self._capacity())
 
     def _capacity(self) -> float:
-        # A burst of one second's worth of calls, never less than one call.
-        return max(1.0, self.per_second)
+        # A burst of `burst_seconds` worth of calls, never less than one call.
+        return max(1.0, self.per_second * self.burst_seconds)
 
     def pause_for(self, seconds: float) -> None:
         """Hold every call of this platform in this process for `seconds` (a 429 answer)."""
@@ -158,12 +172,21 @@ _limiters: dict[str, RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
-def limiter_for(platform: str, per_second: float, per_day: int, budget: DailyBudget | None = None) -> RateLimiter:
+def limiter_for(
+    platform: str,
+    per_second: float,
+    per_day: int,
+    budget: DailyBudget | None = None,
+    *,
+    burst_seconds: float = JOBS_BURST_SECONDS,
+) -> RateLimiter:
     """The process's one limiter for `platform`, made on first use and kept up to date with the settings."""
     with _limiters_lock:
         limiter = _limiters.get(platform)
         if limiter is None:
-            limiter = _limiters[platform] = RateLimiter(platform, per_second, per_day, budget)
+            limiter = _limiters[platform] = RateLimiter(
+                platform, per_second, per_day, budget, burst_seconds=burst_seconds
+            )
         else:
-            limiter.configure(per_second, per_day, budget)
+            limiter.configure(per_second, per_day, budget, burst_seconds)
         return limiter

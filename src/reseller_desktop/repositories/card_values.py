@@ -2,11 +2,10 @@
 on which its value or quantity was set).
 
 A card's value on a day is its latest snapshot on or before that day. The collection's total on a
-day is the sum of that over its cards, times each card's quantity. It is computed in one query from
-changes rather than per day and card: each card's amount on the eve of the range (one index probe
-per card) and every snapshot in the range, in (card, day) order, each minus the one before it of the
-same card, summed per day; the running sum of those changes is the total. The work grows with the
-cards and the snapshots in the range, not with days × cards.
+day is the sum of that over its cards, times each card's quantity. The database keeps how much that
+total moves on each day (card_value_daily_changes, one row per seller and day, kept exact by
+triggers: db/value_history_tables.py), so the total on a day is the sum of the changes up to it: a
+chart of any range reads at most one row per day of history, however many cards there are.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, text
 
 from reseller_desktop.db import schema
+from reseller_desktop.db.value_history_tables import DAILY_CHANGES
 from reseller_desktop.domain.errors import NotFoundError
 from reseller_desktop.repositories.base import UserScopedRepository
 
@@ -38,44 +38,20 @@ class TotalPoint:
     total: Decimal  # sum over cards of value × quantity
 
 
-# Amounts in whole cents (BIGINT): integer arithmetic over millions of snapshots is faster than
-# NUMERIC, and exact.
-_AMOUNT = "round(v.estimated_value::float8 * 100)::bigint * v.quantity"
+# The changes before the range give its first day's starting total; the running sum of the changes
+# in it, the rest. Amounts are in whole cents.
 COLLECTION_TOTALS = text(
     f"""
-WITH snapshot AS (
-    SELECT c.id AS card_id, CAST(:first AS date) - 1 AS day, o.amount
-    FROM card_collections c
-    CROSS JOIN LATERAL (
-        SELECT {_AMOUNT} AS amount
-        FROM card_value_snapshots v
-        WHERE v.card_id = c.id AND v.day < :first
-        ORDER BY v.day DESC
-        LIMIT 1
-    ) o
-    WHERE c.user_id = :user_id
-    UNION ALL
-    SELECT v.card_id, v.day, {_AMOUNT}
-    FROM card_value_snapshots v
-    WHERE v.user_id = :user_id AND v.day BETWEEN :first AND :last
-),
-changes AS (
-    SELECT day, amount - coalesce(lag(amount) OVER (PARTITION BY card_id ORDER BY day), 0) AS change
-    FROM snapshot
-),
-daily AS (
-    SELECT greatest(day, CAST(:first AS date)) AS day, sum(change) AS change
-    FROM changes
-    GROUP BY 1
-)
-SELECT d.day::date AS day, sum(coalesce(daily.change, 0)) OVER (ORDER BY d.day) AS total_cents
+SELECT d.day::date AS day,
+       (SELECT coalesce(sum(change), 0) FROM {DAILY_CHANGES} WHERE user_id = :user_id AND day < :first)
+       + sum(coalesce(c.change, 0)) OVER (ORDER BY d.day) AS total_cents
 FROM generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS d(day)
-LEFT JOIN daily ON daily.day = d.day::date
+LEFT JOIN (
+    SELECT day, change FROM {DAILY_CHANGES} WHERE user_id = :user_id AND day BETWEEN :first AND :last
+) c ON c.day = d.day::date
 ORDER BY d.day
-"""  # noqa: S608 - _AMOUNT is a constant of this module; the values are bound
+"""  # noqa: S608 - DAILY_CHANGES is a constant table name; the values are bound
 )
-# The sort by (card, day) of a year of snapshots fits in memory with this; the default 4 MB spills to disk.
-WORK_MEM = "64MB"
 
 
 class CardValueRepository(UserScopedRepository):
@@ -99,6 +75,5 @@ class CardValueRepository(UserScopedRepository):
         """The collection's value on every day from `first` to `last`, both included."""
         if last < first:
             return []
-        self._conn.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         rows = self._conn.execute(COLLECTION_TOTALS, {"user_id": self.user_id, "first": first, "last": last})
         return [TotalPoint(day, (Decimal(cents) / 100).quantize(Decimal("0.01"))) for day, cents in rows]

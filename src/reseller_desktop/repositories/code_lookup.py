@@ -14,11 +14,25 @@ Every branch is limited to the user's own rows (sections through their bin's own
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Text, and_, func, literal, literal_column, select, union_all
-from sqlalchemy.sql import Select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Integer,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
+from sqlalchemy.sql import CompoundSelect, Select
 
 from reseller_desktop.db import schema
 from reseller_desktop.domain.barcodes import (
@@ -42,6 +56,17 @@ sections = schema.storage_sections
 # One UPC can be on many listings (a seller lists each copy); a chooser longer than this helps nobody.
 MAX_HITS_PER_WAY = 50
 SEPARATOR = " · "
+
+# The statement depends on the scan only through which branches it has, so each shape is built
+# once with bound parameters: building and keying a UNION of this size per scan costs more than
+# the database takes to answer it.
+USER = bindparam("user_id", type_=listings.c.user_id.type)
+CODE = bindparam("code", type_=Text)
+# Arrays, not IN lists: one statement text whatever the number of spellings, so the server keeps
+# one prepared plan per shape (psycopg prepares a statement it sees again).
+UUIDS = any_(bindparam("uuids", type_=ARRAY(Text)))
+UPCS = any_(bindparam("upcs", type_=ARRAY(Text)))
+LABEL_ID = bindparam("label_id", type_=Integer)
 
 
 def _kind(kind: HitKind) -> Any:
@@ -73,123 +98,124 @@ class CodeLookupRepository(UserScopedRepository):
         blank code.
         """
         scanned = classify(code)
-        branches = self._listing_branches(scanned.text, scanned.kind, scanned.gtin_spellings())
-        uuids = uuid_spellings(scanned.text)
-        branches.append(self._card_select().where(cards.c.card_uuid.in_(uuids), cards.c.user_id == self.user_id))
-        branches.append(self._item_select().where(items.c.storage_id == scanned.text, items.c.user_id == self.user_id))
-        branches.append(
-            self._bin_select().where(
-                bins.c.user_id == self.user_id, func.lower(bins.c.bin_name) == func.lower(literal(scanned.text, Text))
-            )
-        )
-        if scanned.kind is CodeKind.BIN_LABEL:
-            branches.append(self._bin_select().where(bins.c.id == scanned.label_id, bins.c.user_id == self.user_id))
-        if scanned.kind is CodeKind.SECTION_LABEL:
-            branches.append(
-                self._section_select().where(sections.c.id == scanned.label_id, bins.c.user_id == self.user_id)
-            )
-        rows = self._conn.execute(union_all(*branches)).all()
+        if scanned.gtin_spellings():
+            upcs: tuple[str, ...] = scanned.gtin_spellings()
+        elif scanned.kind is CodeKind.TEXT:
+            upcs = (scanned.text,)  # some sellers keep a store's own barcode in the UPC field
+        else:
+            upcs = ()  # a misread is not any product's code
+        label = scanned.kind if scanned.kind in (CodeKind.BIN_LABEL, CodeKind.SECTION_LABEL) else None
+        parameters = {
+            "user_id": self.user_id,
+            "code": scanned.text,
+            "uuids": list(uuid_spellings(scanned.text)),
+            "upcs": list(upcs),
+            "label_id": scanned.label_id,
+        }
+        rows = self._conn.execute(_statement(bool(upcs), label), parameters).all()
         hits: dict[tuple[HitKind, int], ScanHit] = {}
         for kind, row_id, title, detail in rows:
             hit = ScanHit(HitKind(kind), int(row_id), str(title), str(detail or ""))
             hits.setdefault((hit.kind, hit.id), hit)  # a listing can match by UPC and SKU at once
         return sorted(hits.values(), key=lambda h: (HIT_KIND_ORDER[h.kind], h.title.casefold(), h.id))
 
-    # ----- one select per kind, all with the same columns: kind, id, title, detail ---------------
-    def _listing_branches(self, text: str, kind: CodeKind, gtin_spellings: tuple[str, ...]) -> list[Select[Any]]:
-        mine = listings.c.user_id == self.user_id
-        branches = [
-            self._listing_select().where(mine, listings.c.sku == text),
-            self._listing_select().where(mine, listings.c.listing_uuid.in_(uuid_spellings(text))),
-        ]
-        if gtin_spellings:
-            upcs: tuple[str, ...] = gtin_spellings
-        elif kind is CodeKind.TEXT:
-            upcs = (text,)  # some sellers keep a store's own barcode in the UPC field
-        else:
-            upcs = ()  # a misread is not any product's code
-        if upcs:
-            branches.append(
-                self._listing_select()
-                .where(mine, listings.c.upc.in_(upcs))
-                .order_by(listings.c.id)
-                .limit(MAX_HITS_PER_WAY)
-            )
-        return branches
 
-    @staticmethod
-    def _listing_select() -> Select[Any]:
-        return select(
-            _kind(HitKind.LISTING),
-            listings.c.id,
-            listings.c.title.label("title"),
+@cache
+def _statement(by_upc: bool, label: CodeKind | None) -> CompoundSelect[Any]:
+    """The UNION ALL of index probes for a scan with (or without) a UPC branch and a label branch."""
+    mine = listings.c.user_id == USER
+    branches = [
+        _listing_select().where(mine, listings.c.sku == CODE),
+        _listing_select().where(mine, listings.c.listing_uuid == UUIDS),
+    ]
+    if by_upc:
+        branches.append(
+            _listing_select().where(mine, listings.c.upc == UPCS).order_by(listings.c.id).limit(MAX_HITS_PER_WAY)
+        )
+    branches.append(_card_select().where(cards.c.card_uuid == UUIDS, cards.c.user_id == USER))
+    branches.append(_item_select().where(items.c.storage_id == CODE, items.c.user_id == USER))
+    branches.append(_bin_select().where(bins.c.user_id == USER, func.lower(bins.c.bin_name) == func.lower(CODE)))
+    if label is CodeKind.BIN_LABEL:
+        branches.append(_bin_select().where(bins.c.id == LABEL_ID, bins.c.user_id == USER))
+    if label is CodeKind.SECTION_LABEL:
+        branches.append(_section_select().where(sections.c.id == LABEL_ID, bins.c.user_id == USER))
+    return union_all(*branches)
+
+
+# ----- one select per kind, all with the same columns: kind, id, title, detail ---------------------
+def _listing_select() -> Select[Any]:
+    return select(
+        _kind(HitKind.LISTING),
+        listings.c.id,
+        listings.c.title.label("title"),
+        _detail(
+            _prefixed("SKU ", listings.c.sku),
+            _prefixed("UPC ", listings.c.upc),
+            listings.c.status,
+            listings.c.storage_location,
+        ),
+    )
+
+
+def _card_select() -> Select[Any]:
+    return select(
+        _kind(HitKind.CARD),
+        cards.c.id,
+        cards.c.title.label("title"),
+        _detail(cards.c.card_type, cards.c.set_name, cards.c.player_name, cards.c.storage_location),
+    )
+
+
+def _item_select() -> Select[Any]:
+    item_bins = bins.alias("item_bin")
+    item_sections = sections.alias("item_section")
+    # The place is joined only where it is the user's too: a row the web app linked to another
+    # user's bin must not reveal that bin's name.
+    return (
+        select(
+            _kind(HitKind.STORAGE_ITEM),
+            items.c.id,
+            func.coalesce(items.c.title, items.c.storage_id).label("title"),
             _detail(
-                _prefixed("SKU ", listings.c.sku),
-                _prefixed("UPC ", listings.c.upc),
-                listings.c.status,
-                listings.c.storage_location,
+                _prefixed("Storage id ", items.c.storage_id),
+                _prefixed("Bin ", item_bins.c.bin_name),
+                _prefixed("Section ", item_sections.c.section_name),
             ),
         )
-
-    @staticmethod
-    def _card_select() -> Select[Any]:
-        return select(
-            _kind(HitKind.CARD),
-            cards.c.id,
-            cards.c.title.label("title"),
-            _detail(cards.c.card_type, cards.c.set_name, cards.c.player_name, cards.c.storage_location),
+        .select_from(items)
+        .outerjoin(item_bins, and_(item_bins.c.id == items.c.bin_id, item_bins.c.user_id == USER))
+        .outerjoin(
+            item_sections,
+            and_(
+                item_sections.c.id == items.c.section_id,
+                item_sections.c.bin_id.in_(select(bins.c.id).where(bins.c.user_id == USER)),
+            ),
         )
+    )
 
-    def _item_select(self) -> Select[Any]:
-        item_bins = bins.alias("item_bin")
-        item_sections = sections.alias("item_section")
-        # The place is joined only where it is the user's too: a row the web app linked to another
-        # user's bin must not reveal that bin's name.
-        return (
-            select(
-                _kind(HitKind.STORAGE_ITEM),
-                items.c.id,
-                func.coalesce(items.c.title, items.c.storage_id).label("title"),
-                _detail(
-                    _prefixed("Storage id ", items.c.storage_id),
-                    _prefixed("Bin ", item_bins.c.bin_name),
-                    _prefixed("Section ", item_sections.c.section_name),
-                ),
-            )
-            .select_from(items)
-            .outerjoin(item_bins, and_(item_bins.c.id == items.c.bin_id, item_bins.c.user_id == self.user_id))
-            .outerjoin(
-                item_sections,
-                and_(
-                    item_sections.c.id == items.c.section_id,
-                    item_sections.c.bin_id.in_(select(bins.c.id).where(bins.c.user_id == self.user_id)),
-                ),
-            )
-        )
 
-    @staticmethod
-    def _bin_select() -> Select[Any]:
-        return select(
-            _kind(HitKind.BIN),
-            bins.c.id,
-            (literal("Bin ", Text) + bins.c.bin_name).label("title"),
-            _detail(bins.c.bin_type, bins.c.description, _prefixed(f"Label {BIN_LABEL_PREFIX}", bins.c.id.cast(Text))),
-        )
+def _bin_select() -> Select[Any]:
+    return select(
+        _kind(HitKind.BIN),
+        bins.c.id,
+        (literal("Bin ", Text) + bins.c.bin_name).label("title"),
+        _detail(bins.c.bin_type, bins.c.description, _prefixed(f"Label {BIN_LABEL_PREFIX}", bins.c.id.cast(Text))),
+    )
 
-    @staticmethod
-    def _section_select() -> Select[Any]:
-        return (
-            select(
-                _kind(HitKind.SECTION),
-                sections.c.id,
-                (_prefixed("Bin ", bins.c.bin_name) + literal(" › Section ", Text) + sections.c.section_name).label(
-                    "title"
-                ),
-                _detail(
-                    _prefixed(f"Label {SECTION_LABEL_PREFIX}", sections.c.id.cast(Text)),
-                    _prefixed("Items stored: ", sections.c.item_count.cast(Text)),
-                ),
-            )
-            .select_from(sections)
-            .join(bins, bins.c.id == sections.c.bin_id)
+
+def _section_select() -> Select[Any]:
+    return (
+        select(
+            _kind(HitKind.SECTION),
+            sections.c.id,
+            (_prefixed("Bin ", bins.c.bin_name) + literal(" › Section ", Text) + sections.c.section_name).label(
+                "title"
+            ),
+            _detail(
+                _prefixed(f"Label {SECTION_LABEL_PREFIX}", sections.c.id.cast(Text)),
+                _prefixed("Items stored: ", sections.c.item_count.cast(Text)),
+            ),
         )
+        .select_from(sections)
+        .join(bins, bins.c.id == sections.c.bin_id)
+    )

@@ -68,7 +68,7 @@ def keyset_page(
     by_value = [column.desc(), row_id.desc()] if descending else [column.asc(), row_id.asc()]
     by_id = [row_id.desc()] if descending else [row_id.asc()]
     in_nulls = after is not None and after.value is None
-    past_value = [_past(column, row_id, after, descending)] if after is not None and not in_nulls else []
+    past_value = [past_key_condition(column, row_id, after, descending)] if after is not None and not in_nulls else []
     past_id = [(row_id < after.id) if descending else (row_id > after.id)] if after is not None and in_nulls else []
     if sort.column in sort.NOT_NULL:
         rows = fetch(past_value, by_value, limit)
@@ -100,7 +100,7 @@ def cover_of(photos: Any) -> str | None:
     return None
 
 
-def _past(column: Any, row_id: Any, key: PageKey, descending: bool) -> Any:
+def past_key_condition(column: Any, row_id: Any, key: PageKey, descending: bool) -> Any:
     # The key is bound as the column's own type: a REAL read back into Python and sent as a double
     # would compare unequal to itself, and the same page would come back for ever.
     value = tuple_(cast(literal(key.value), column.type), literal(key.id))

@@ -19,6 +19,13 @@ t = schema.listings
 
 
 def filter_conditions(conn: Connection, user_id: UUID, listing_filter: ListingFilter) -> Any:
+    others, search = filter_parts(conn, user_id, listing_filter)
+    return others if search is None else and_(others, search)
+
+
+def filter_parts(conn: Connection, user_id: UUID, listing_filter: ListingFilter) -> tuple[Any, Any | None]:
+    """The filter's conditions apart from the search, and the search's (None without a term): a
+    search page plans the two apart (repositories/text_search.search_page)."""
     conditions: list[Any] = [t.c.user_id == user_id]
     f = listing_filter
     if f.statuses:
@@ -35,6 +42,7 @@ def filter_conditions(conn: Connection, user_id: UUID, listing_filter: ListingFi
     if f.platform:
         pl = schema.platform_listings
         conditions.append(exists(select(pl.c.id).where(pl.c.listing_id == t.c.id, pl.c.platform == f.platform)))
+    search = None
     if f.search_term:
-        conditions.append(search_condition(SEARCH_DOCUMENT, f.search_term, has_index(conn, TRIGRAM_INDEX)))
-    return and_(*conditions)
+        search = search_condition(SEARCH_DOCUMENT, f.search_term, has_index(conn, TRIGRAM_INDEX))
+    return and_(*conditions), search

@@ -22,9 +22,11 @@ How rows are matched (the same rules the preview reports):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import psycopg.errors
 from sqlalchemy import text
 
 from reseller_desktop.db.listing_indexes import UNIQUE_SKU_INDEX
@@ -34,6 +36,7 @@ from reseller_desktop.repositories.import_staging import StagingRepository, repe
 
 STAGING = "listing_import_staging"
 JSON_DIFFERS = "pg_temp.listing_import_json_differs"
+WRITTEN = "pg_temp.listing_import_written"
 # The listing fields a seller owns, in the staging table's order (money as float8: see below).
 FIELD_COLUMNS = (
     "title", "description", "price", "cost", "condition", "category", "item_type", "attributes", "photos",
@@ -43,6 +46,9 @@ FIELD_COLUMNS = (
 # What `stage` takes per row, in this order. Rows that failed validation are staged too, with only
 # their keys (valid=False), so a duplicate SKU is found even when its first row has another error.
 STAGED_COLUMNS = ("row_number", "valid", "sku_generated", "listing_uuid", *FIELD_COLUMNS, "created_at", "updated_at")
+
+# Rows of the file between two reports of the merge's progress.
+PROGRESS_ROWS = 5_000
 
 # sku is left out: rows are matched on it, so it is equal wherever these comparisons run.
 _TEXT = ("title", "description", "condition", "category", "item_type", "storage_location", "upc", "sold_platform")
@@ -108,19 +114,31 @@ _SET_FROM_EXCLUDED = ", ".join(f"{c} = EXCLUDED.{c}" for c in FIELD_COLUMNS if c
 _SET_FROM_STAGING = ", ".join(
     f"{c} = s.{c}::real" if c in _MONEY else f"{c} = s.{c}" for c in FIELD_COLUMNS if c != "sku"
 )
-_IN_CHUNK = "s.row_number >= :first AND s.row_number < :stop AND s.valid AND (s.match_id IS NULL OR s.changed)"
-CLASSIFY_SLICE_ROWS = 50_000
+_TO_WRITE = "s.valid AND (s.match_id IS NULL OR s.changed)"
 
+# While the merge runs, every :every-th row of the file it reaches says so in a notice: the client
+# reads notices as they come, so one statement still shows progress. A notice's text is the row number.
+_WRITTEN_DDL = f"""
+CREATE OR REPLACE FUNCTION {WRITTEN}(row_number integer) RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE NOTICE USING MESSAGE = row_number::text, HINT = '{WRITTEN}';
+    RETURN true;
+END
+$$
+"""
+
+# The whole file in one statement, in file order (ids follow the file). A new row keeps the
+# listing_uuid of its file row; one that classify cleared (none, or one another listing has) gets a
+# fresh one.
 _MERGE_BY_SKU = f"""
 WITH merged AS (
     INSERT INTO listings AS l (listing_uuid, user_id, {", ".join(FIELD_COLUMNS)}, created_at, updated_at)
-    SELECT CASE WHEN s.listing_uuid IS NULL
-                  OR EXISTS (SELECT 1 FROM listings x WHERE x.listing_uuid = s.listing_uuid)
-                THEN gen_random_uuid()::text ELSE s.listing_uuid END,
+    SELECT COALESCE(s.listing_uuid, gen_random_uuid()::text),
            :user_id, {_VALUES}, COALESCE(s.created_at, :now), COALESCE(s.updated_at, :now)
-    FROM {STAGING} s
-    WHERE {_IN_CHUNK} AND s.sku IS NOT NULL
-    ORDER BY s.row_number
+    FROM (SELECT * FROM {STAGING} s WHERE {_TO_WRITE} AND s.sku IS NOT NULL ORDER BY s.row_number OFFSET 0) s
+    -- Asked after the ordering (OFFSET keeps it out of the subquery), so a row is reported as written.
+    WHERE s.row_number % :every <> 0 OR {WRITTEN}(s.row_number)
     ON CONFLICT (user_id, sku) WHERE sku IS NOT NULL
     DO UPDATE SET {_SET_FROM_EXCLUDED}, updated_at = :now
     WHERE {differs("l", "EXCLUDED")}
@@ -134,29 +152,47 @@ _UPDATE_BY_UUID = f"""
 WITH updated AS (
     UPDATE listings l SET {_SET_FROM_STAGING}, updated_at = :now
     FROM {STAGING} s
-    WHERE {_IN_CHUNK} AND s.sku IS NULL AND l.id = s.match_id AND l.user_id = :user_id AND l.sku IS NULL
-      AND {differs("l", "s", "::real")}
+    WHERE {_TO_WRITE} AND s.sku IS NULL AND l.id = s.match_id AND l.user_id = :user_id
+      AND l.sku IS NULL AND {differs("l", "s", "::real")}
     RETURNING 1
 )
 SELECT count(*) FROM updated
 """
 
-
-_IN_SLICE = "s.row_number >= :first AND s.row_number < :stop AND s.valid"
+# Matching is one statement each over the whole file, joined on the user's listings (the planner
+# hashes whichever side is smaller), never a statement per slice: a statement per slice reads the
+# user's listings once per slice.
 _MATCH_BY_SKU = f"""
 UPDATE {STAGING} s SET match_id = l.id, changed = {differs("l", "s", "::real")}
 FROM listings l
-WHERE {_IN_SLICE} AND NOT s.sku_generated AND l.user_id = :user_id AND l.sku = s.sku
+WHERE s.valid AND NOT s.sku_generated AND l.user_id = :user_id AND l.sku = s.sku
 """
 _MATCH_BY_UUID = f"""
 UPDATE {STAGING} s SET match_id = l.id, sku = NULL, changed = {differs("l", "s", "::real")}
 FROM listings l
-WHERE {_IN_SLICE} AND s.sku_generated AND l.user_id = :user_id AND l.listing_uuid = s.listing_uuid AND l.sku IS NULL
+WHERE s.valid AND s.sku_generated AND l.user_id = :user_id AND l.listing_uuid = s.listing_uuid AND l.sku IS NULL
 """
 _UUID_OF_ANOTHER_LISTING = f"""
 SELECT s.row_number, l.sku, s.sku_generated FROM {STAGING} s
 JOIN listings l ON l.user_id = :user_id AND l.listing_uuid = s.listing_uuid
-WHERE {_IN_SLICE} AND s.match_id IS DISTINCT FROM l.id ORDER BY s.row_number
+WHERE s.valid AND s.match_id IS DISTINCT FROM l.id ORDER BY s.row_number
+"""
+# A new row whose listing_uuid a listing has already (another user's: tenants never learn about each
+# other's rows) gets a fresh one when written. Found here once for the whole file: the merge used to
+# ask per row, which the planner answered by reading the whole listing_uuid index for every slice.
+_CLEAR_TAKEN_UUIDS = f"""
+UPDATE {STAGING} s SET listing_uuid = NULL
+WHERE s.valid AND s.match_id IS NULL AND s.listing_uuid IS NOT NULL
+  AND EXISTS (SELECT 1 FROM listings x WHERE x.listing_uuid = s.listing_uuid)
+"""
+# A generated SKU must not land on an existing listing or another row (ON CONFLICT would merge them).
+# The repeated SKUs are counted once for the whole file (a hashed subplan), and only when there is a
+# generated SKU to check: a file with SKUs costs nothing here.
+_COLLIDING_GENERATED_SKUS = f"""
+SELECT s.row_number FROM {STAGING} s
+WHERE s.sku_generated AND (
+    s.sku IN (SELECT sku FROM {STAGING} GROUP BY sku HAVING count(*) > 1)
+    OR EXISTS (SELECT 1 FROM listings l WHERE l.user_id = :user_id AND l.sku = s.sku))
 """
 
 
@@ -188,31 +224,34 @@ class ListingImportRepository(StagingRepository):
     staging = STAGING
     staged_columns = STAGED_COLUMNS
 
+    _matched_without_sku = 0  # rows matched to listings without a SKU, by listing_uuid
+
     def start(self) -> None:
         """Create the staging table and helper for this transaction; refuse early without the SKU index."""
         if not self._conn.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": UNIQUE_SKU_INDEX}):
             raise SkuIndexMissingError
         self._conn.execute(text(_STAGING_DDL))
         self._conn.execute(text(_JSON_DIFFERS_DDL))
+        self._conn.execute(text(_WRITTEN_DDL))
+        self._conn.execute(text("SET LOCAL client_min_messages = notice"))  # the merge's progress
 
-    def classify(self, new_sku: Callable[[], str], slice_rows: int = CLASSIFY_SLICE_ROWS) -> list[RowProblem]:
+    def classify(self, new_sku: Callable[[], str]) -> list[RowProblem]:
         """Match staged rows to the user's listings; return the rows that cannot be imported.
 
-        Matching runs in slices of the file so that no statement nears the 10 s statement limit.
+        Each step is one statement over the whole file: the import transaction allows them the time
+        (see services/csv_transfer.import_transaction).
         """
         self._conn.execute(text(f"ANALYZE {STAGING}"))  # temporary tables are never auto-analyzed
         problems = self._duplicates("sku", "NOT sku_generated") + self._duplicates("listing_uuid", "true")
         self._invalidate([p.row_number for p in problems])
         self._replace_colliding_generated_skus(new_sku)
-        first, last = self.row_number_range()
-        uuid_problems: list[RowProblem] = []
-        for start in range(first, last + 1, slice_rows):
-            params = {"user_id": self.user_id, "first": start, "stop": start + slice_rows}
-            self._conn.execute(text(_MATCH_BY_SKU), params)
-            self._conn.execute(text(_MATCH_BY_UUID), params)
-            rows = self._conn.execute(text(_UUID_OF_ANOTHER_LISTING), params).all()
-            uuid_problems += [_uuid_problem(int(row), sku, bool(generated)) for row, sku, generated in rows]
+        params = {"user_id": self.user_id}
+        self._conn.execute(text(_MATCH_BY_SKU), params)
+        self._matched_without_sku = self._conn.execute(text(_MATCH_BY_UUID), params).rowcount
+        rows = self._conn.execute(text(_UUID_OF_ANOTHER_LISTING), params).all()
+        uuid_problems = [_uuid_problem(int(row), sku, bool(generated)) for row, sku, generated in rows]
         self._invalidate([p.row_number for p in uuid_problems])
+        self._conn.execute(text(_CLEAR_TAKEN_UUIDS))
         return sorted(problems + uuid_problems, key=lambda p: p.row_number)
 
     def counts(self) -> StagedCounts:
@@ -224,16 +263,35 @@ class ListingImportRepository(StagingRepository):
         ).one()
         return StagedCounts(int(row[0]), int(row[1]), int(row[2]))
 
-    def merge(self, first: int, stop: int) -> tuple[int, int]:
-        """Write staged rows first <= row_number < stop that are new or changed; (created, updated).
+    def merge(self, written: Callable[[int], None] | None = None, every: int = PROGRESS_ROWS) -> tuple[int, int]:
+        """Write the staged rows that are new or changed in one statement; (created, updated).
 
-        The caller merges in slices so each statement stays well within the 10 s statement limit and
-        progress and cancel are seen between slices; it is still one transaction.
+        `written` is called with a row number as the merge reaches every `every`-th row of the file.
         """
-        params = {"user_id": self.user_id, "now": utc_now(), "first": first, "stop": stop}
-        created, updated = self._conn.execute(text(_MERGE_BY_SKU), params).one()
-        updated_by_uuid = self._conn.scalar(text(_UPDATE_BY_UUID), params) or 0
-        return int(created), int(updated) + int(updated_by_uuid)
+        params = {"user_id": self.user_id, "now": utc_now(), "every": every}
+        with self._notices(written):
+            created, updated = self._conn.execute(text(_MERGE_BY_SKU), params).one()
+        if self._matched_without_sku:
+            updated += self._conn.scalar(text(_UPDATE_BY_UUID), params) or 0
+        return int(created), int(updated)
+
+    @contextmanager
+    def _notices(self, written: Callable[[int], None] | None) -> Iterator[None]:
+        """The merge's progress notices handed to `written` while the block runs."""
+        driver = self._conn.connection.driver_connection
+        if written is None or driver is None:
+            yield
+            return
+
+        def on_notice(notice: psycopg.errors.Diagnostic) -> None:
+            if notice.message_hint == WRITTEN and notice.message_primary:
+                written(int(notice.message_primary))
+
+        driver.add_notice_handler(on_notice)
+        try:
+            yield
+        finally:
+            driver.remove_notice_handler(on_notice)
 
     def record(self, file_name: str, created: int, updated: int, unchanged: int) -> None:
         details = {"file": file_name, "created": created, "updated": updated, "unchanged": unchanged}
@@ -247,13 +305,7 @@ class ListingImportRepository(StagingRepository):
         ]
 
     def _replace_colliding_generated_skus(self, new_sku: Callable[[], str]) -> None:
-        """A generated SKU must not land on an existing listing or another row (ON CONFLICT would merge them)."""
-        query = text(f"""
-            SELECT s.row_number FROM (
-                SELECT row_number, sku, sku_generated, count(*) OVER (PARTITION BY sku) AS uses FROM {STAGING}
-            ) s
-            WHERE s.sku_generated AND (s.uses > 1 OR EXISTS (
-                SELECT 1 FROM listings l WHERE l.user_id = :user_id AND l.sku = s.sku))""")
+        query = text(_COLLIDING_GENERATED_SKUS)
         while colliding := self._conn.scalars(query, {"user_id": self.user_id}).all():
             self._conn.execute(
                 text(f"UPDATE {STAGING} SET sku = :sku WHERE row_number = :row"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import RowMapping, func, literal, select
+from sqlalchemy import ARRAY, Integer, RowMapping, any_, bindparam, func, literal, select
 
 from reseller_desktop.db import schema
 from reseller_desktop.db.listing_indexes import KEYSET_COLUMNS
@@ -17,7 +17,8 @@ from reseller_desktop.domain.money import from_real
 from reseller_desktop.domain.vocabulary import LISTING_STATUSES
 from reseller_desktop.repositories.base import UserScopedRepository
 from reseller_desktop.repositories.keyset import KeysetSort, PageKey, cover_of, keyset_page, rows_by_id
-from reseller_desktop.repositories.listing_filters import filter_conditions
+from reseller_desktop.repositories.listing_filters import filter_conditions, filter_parts
+from reseller_desktop.repositories.text_search import search_page
 
 t = schema.listings
 pl = schema.platform_listings
@@ -70,8 +71,11 @@ class ListingPageRepository(UserScopedRepository):
         self, listing_filter: ListingFilter, sort: Sort, after: PageKey | None = None, limit: int = 200
     ) -> tuple[list[ListingRow], PageKey | None]:
         """Up to `limit` rows after `after`, and the key to continue from (None at the end)."""
-        where = filter_conditions(self._conn, self.user_id, listing_filter)
-        rows, key = keyset_page(self._conn, t, _COLUMNS, where, sort=sort, after=after, limit=limit)
+        where, search = filter_parts(self._conn, self.user_id, listing_filter)
+        if search is None:
+            rows, key = keyset_page(self._conn, t, _COLUMNS, where, sort=sort, after=after, limit=limit)
+        else:
+            rows, key = search_page(self._conn, t, _COLUMNS, where, search, sort=sort, after=after, limit=limit)
         return self._with_platforms(rows), key
 
     def rows(self, ids: Sequence[int]) -> list[ListingRow]:
@@ -82,11 +86,11 @@ class ListingPageRepository(UserScopedRepository):
         ids = [row["id"] for row in rows]
         chips: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
         if ids:
-            for listing_id, platform, status in self._conn.execute(
-                select(pl.c.listing_id, pl.c.platform, pl.c.status)
-                .where(pl.c.listing_id.in_(ids))
-                .order_by(pl.c.platform)
-            ):
+            # One array parameter, not an IN list of a page's ids: the statement text stays the same
+            # from page to page, so neither SQLAlchemy nor psycopg rewrites it for every page.
+            in_page = pl.c.listing_id == any_(bindparam("page_ids", ids, type_=ARRAY(Integer)))
+            query = select(pl.c.listing_id, pl.c.platform, pl.c.status).where(in_page).order_by(pl.c.platform)
+            for listing_id, platform, status in self._conn.execute(query).all():
                 chips[listing_id].append((platform, status or "pending"))
         return [
             ListingRow(

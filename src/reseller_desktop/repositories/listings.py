@@ -141,19 +141,16 @@ class ListingRepository(UserScopedRepository):
         *,
         expected_updated_at: datetime | None = None,
         recording_sale: bool = False,
+        locked: ListingRecord | None = None,
     ) -> ListingRecord:
         """Apply `changes` after checking the whole listing as it will be; lock the row meanwhile.
 
         With `expected_updated_at` (when the editor loaded the row), a row that another client
-        changed since is not overwritten: StaleListingError carries what is there now.
+        changed since is not overwritten: StaleListingError carries what is there now. `locked` is
+        the listing as this transaction read it with `get_for_update`: it is not read again.
         """
         reject_unknown(changes, EDITABLE)
-        row = (
-            self._conn.execute(select(t).where(t.c.id == listing_id, self._mine()).with_for_update()).mappings().first()
-        )
-        if row is None:
-            raise NotFoundError("listing", listing_id)
-        before = to_record(ListingRecord, row, MONEY)
+        before = locked if locked is not None and locked.id == listing_id else self.get_for_update(listing_id)
         if expected_updated_at is not None and before.updated_at != expected_updated_at:
             raise StaleListingError(before)
         if "status" in changes and not (recording_sale and changes["status"] == "sold"):

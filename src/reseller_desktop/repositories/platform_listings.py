@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Final
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, case, delete, literal, or_, select, update
 
+from reseller_desktop import USER_AGENT
 from reseller_desktop.db import schema
 from reseller_desktop.domain.errors import FieldError, NotFoundError, ValidationError
 from reseller_desktop.domain.records import PlatformListingRecord
@@ -15,6 +17,9 @@ from reseller_desktop.repositories.base import UserScopedRepository, reject_unkn
 
 t = schema.platform_listings
 listings = schema.listings
+activity_logs = schema.activity_logs
+# Platform rows still up on a marketplace, and so to be taken down when the item is gone.
+LIVE_STATUSES: Final = ("pending", "active", "failed")
 SETTABLE = (
     "platform_listing_id",
     "platform_url",
@@ -86,6 +91,46 @@ class PlatformListingRepository(UserScopedRepository):
             raise NotFoundError("platform listing", platform_listing_id)
         self._activity.record("update_platform_listing", "platform_listing", platform_listing_id, dict(changes))
         return to_record(PlatformListingRecord, row)
+
+    def settle_sale(self, listing_id: int, sold_on: str, cancel_at: datetime) -> list[PlatformListingRecord]:
+        """The listing's last unit sold on `sold_on`: that platform's row becomes sold, and every other
+        row still up (LIVE_STATUSES) pending_cancel at `cancel_at`. Returns the changed rows by platform.
+
+        One statement (a sale is recorded while the listing is locked, so round trips count): the
+        UPDATE, and the activity entry of each changed row, as `update` would write them one by one.
+        """
+        is_sold_row = t.c.platform == sold_on
+        changed = (
+            update(t)
+            .where(t.c.listing_id == listing_id, self._mine(), or_(is_sold_row, t.c.status.in_(LIVE_STATUSES)))
+            .values(
+                status=case((is_sold_row, "sold"), else_="pending_cancel"),
+                cancel_scheduled_at=case((is_sold_row, t.c.cancel_scheduled_at), else_=literal(cancel_at)),
+            )
+            .returning(*t.c)
+            .cte("changed")
+        )
+        details = activity_logs.c.details.type
+        sold = literal({"status": "sold"}, details)
+        # The datetime as the activity writer spells it (str), so every entry of this action reads alike.
+        cancelled = literal({"status": "pending_cancel", "cancel_scheduled_at": str(cancel_at)}, details)
+        logged = (
+            activity_logs.insert()
+            .from_select(
+                ["user_id", "action", "resource_type", "resource_id", "details", "user_agent"],
+                select(
+                    literal(self.user_id, activity_logs.c.user_id.type),
+                    literal("update_platform_listing", Text),
+                    literal("platform_listing", Text),
+                    changed.c.id,
+                    case((changed.c.platform == sold_on, sold), else_=cancelled),
+                    literal(USER_AGENT, Text),
+                ).order_by(changed.c.platform),
+            )
+            .cte("logged")
+        )
+        rows = self._conn.execute(select(changed).add_cte(logged).order_by(changed.c.platform)).mappings()
+        return [to_record(PlatformListingRecord, row) for row in rows]
 
     def remove(self, platform_listing_id: int) -> None:
         gone = self._conn.execute(

@@ -249,6 +249,40 @@ def connected_at(conn: Connection, user_id: UUID, platform: str) -> datetime | N
     return value if isinstance(value, datetime) else None
 
 
+def next_due(
+    conn: Connection, users: Sequence[UUID], accounts: Sequence[tuple[UUID, str]], now: datetime
+) -> datetime | None:
+    """When the next timed job of `users` comes due: a poll (sale detection, reconciliation) of an
+    account in `accounts` (those served here), a withdrawal scheduled on one, or a manual delist task.
+    None when nothing is scheduled. A job leased by another client counts from when its lease ends;
+    one never run counts as due `now`."""
+    moments: list[Any] = []
+    if accounts:
+        polls = or_(*(and_(poll.c.user_id == user, poll.c.platform == platform) for user, platform in accounts))
+        moments.append(
+            select(func.min(func.greatest(func.coalesce(poll.c.next_run_at, now), poll.c.claimed_until))).where(polls)
+        )
+        mine = or_(*(and_(listings.c.user_id == user, pl.c.platform == platform) for user, platform in accounts))
+        moments.append(
+            select(func.min(func.greatest(pl.c.cancel_scheduled_at, pl.c.next_attempt_at, pl.c.claimed_until)))
+            .join(listings, listings.c.id == pl.c.listing_id)
+            .where(mine, pl.c.status == "pending_cancel")
+        )
+    if users:
+        moments.append(
+            select(func.min(pl.c.cancel_scheduled_at))
+            .join(listings, listings.c.id == pl.c.listing_id)
+            .where(
+                listings.c.user_id.in_(users),
+                pl.c.platform.not_in(API_PLATFORMS),
+                pl.c.status == "pending_cancel",
+                pl.c.task_notified_at.is_(None),
+            )
+        )
+    found = [moment for moment in (conn.scalar(query) for query in moments) if isinstance(moment, datetime)]
+    return min(found, default=None)
+
+
 def users_to_serve(conn: Connection) -> list[UUID]:
     """Headless sync serves every active user with a connected marketplace or a manual task pending."""
     creds = schema.marketplace_credentials

@@ -234,9 +234,9 @@ class _CardRows(StagingReader):
             )
         return reader, header
 
-    def _staged(self, cells: dict[str, str]) -> tuple[Any, ...]:
+    def _staged(self, cells: list[str]) -> tuple[Any, ...]:
         assert self.format is not None
-        parsed = read_row(self.format, cells)
+        parsed = read_row(self.format, dict(zip(self.header, cells, strict=True)))
         self.warnings += [(self.row_number, warning) for warning in parsed.warnings]
         if parsed.errors:
             reason = "; ".join(f"{e.field}: {e.message}" for e in parsed.errors)

@@ -1,11 +1,12 @@
 """What the CSV imports and exports of listings and cards share: progress, cancel, the errors they
-raise, writing a file in keyset batches, reading one as batches of staging rows, and writing an
-import in slices of the file.
+raise, writing a file in keyset batches, reading one as batches of staging rows, the transaction an
+import runs in, and writing an import in slices of the file.
 
 An export reads one snapshot a batch at a time and the file appears only when complete. An import
-stages every row of the file in a temporary table (one COPY per batch), checks them there, then
-writes them in slices within one transaction: each slice is one statement well within the statement
-time limit, and progress is shown and a cancel seen between slices.
+stages every row of the file in a temporary table (one COPY per batch), checks it there with
+set-based statements over the whole file, then writes it, all in one transaction (see
+import_transaction for the time its statements get and how Cancel reaches into one). The listings
+import writes with one statement; the card import in slices (write_slices).
 
 Workers here run off the GUI thread: each opens its own unit of work and returns plain data.
 """
@@ -21,10 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from threading import Event
+from threading import Event, Thread
 from typing import Any, Generic, Protocol, TypeVar
 
+import psycopg.errors
 from sqlalchemy import ColumnElement, Connection, RowMapping, Table, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from reseller_desktop.db.database import UnitOfWork
 from reseller_desktop.domain.errors import UserError
@@ -33,8 +36,8 @@ from reseller_desktop.domain.money import from_real
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 EXPORT_BATCH_ROWS = 2_000
 STAGE_BATCH_ROWS = 5_000
-# Rows of the file per write statement: each about a second on a slow machine, far below the 10 s
-# statement limit, and the interval at which progress is shown and a cancel is seen.
+# Rows of the file per write statement of an import written in slices (the cards'): about a second
+# each on a slow machine, the interval at which progress is shown.
 WRITE_SLICE_ROWS = 5_000
 
 
@@ -210,14 +213,15 @@ class StagingReader(ABC):
         self.cancel = cancel
         self.row_number = 0  # of the row read last, as a spreadsheet numbers it
         self.bad_rows: list[tuple[int, str]] = []
+        self.header: list[str] = []  # the file's column names, once read
 
     @abstractmethod
     def _header(self, stream: io.TextIOWrapper) -> tuple[Iterator[list[str]], list[str]]:
         """The reader positioned after the header, and the header's column names; sets row_number."""
 
     @abstractmethod
-    def _staged(self, cells: dict[str, str]) -> tuple[Any, ...]:
-        """The row (cells by column name) as a staging tuple; a bad row is noted in bad_rows."""
+    def _staged(self, cells: list[str]) -> tuple[Any, ...]:
+        """The row (cells in the order of `header`) as a staging tuple; a bad row is noted in bad_rows."""
 
     def stage_into(self, stage: Callable[[list[tuple[Any, ...]]], None]) -> None:
         """Hand every row of the file to `stage` in batches (one COPY each, far within the statement limit)."""
@@ -242,8 +246,9 @@ class StagingReader(ABC):
                 f"Cannot read {self.path}: {exc.strerror}.", "Check the file name and try again."
             ) from None
         with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as stream:
-            reader, header = self._header(stream)
-            width = len(header)
+            reader, self.header = self._header(stream)
+            width = len(self.header)
+            staged = self._staged
             batch: list[tuple[Any, ...]] = []
             for cells in reader:
                 self.row_number += 1
@@ -258,7 +263,7 @@ class StagingReader(ABC):
                 blank = not any(cell.strip() for cell in cells) if self.lenient else not any(cells)
                 if blank:
                     continue  # a row of empty cells, as spreadsheets leave at the end
-                batch.append(self._staged(dict(zip(header, cells, strict=True))))
+                batch.append(staged(cells))
                 if len(batch) == STAGE_BATCH_ROWS:
                     yield batch
                     batch = []
@@ -266,6 +271,68 @@ class StagingReader(ABC):
                     report_progress(self.progress, "Reading", stream.buffer.tell(), size)
             yield batch
         report_progress(self.progress, "Reading", size, size)
+
+
+# Every other statement the app runs gets 10 s, so that a query nobody can stop does not hang the
+# app. An import can be stopped (Cancel interrupts the statement under way, see _interrupted_on_cancel),
+# and its statements work on the whole file at once (set-based, as a million rows need): on a slow
+# machine some take minutes. The bound left is a backstop for a statement stuck for good.
+IMPORT_STATEMENT_TIMEOUT = "30min"
+# Memory for each sort and hash of those statements (duplicates, matches): the default 4 MB sends a
+# million-row file's to temporary files.
+IMPORT_WORK_MEM = "64MB"
+CANCEL_POLL_S = 0.05
+CANCEL_RESEND_S = 0.5
+
+
+@contextmanager
+def import_transaction(unit_of_work_factory: UnitOfWorkFactory, cancel: Event | None) -> Iterator[UnitOfWork]:
+    """The unit of work of an import or its preview: statements allowed the time they need, and a
+    cancel that interrupts the statement under way."""
+    with unit_of_work_factory() as uow:
+        conn = uow.connection
+        conn.execute(text(f"SET LOCAL statement_timeout = '{IMPORT_STATEMENT_TIMEOUT}'"))
+        conn.execute(text(f"SET LOCAL work_mem = '{IMPORT_WORK_MEM}'"))
+        with _interrupted_on_cancel(conn, cancel):
+            yield uow
+
+
+@contextmanager
+def _interrupted_on_cancel(conn: Connection, cancel: Event | None) -> Iterator[None]:
+    """While the block runs, a set `cancel` asks the server to stop the statement under way; the
+    block's error is then ImportCancelledError.
+
+    Between statements the work itself checks `cancel`; this reaches into a long one (a COPY, a match,
+    a merge). The watcher ends before the connection goes back to the pool, so it can never stop
+    another unit of work's statement.
+    """
+    if cancel is None:
+        yield
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    finished = Event()
+
+    def watch() -> None:
+        while not finished.wait(CANCEL_POLL_S):
+            if cancel.is_set():
+                # Again until the work stops: a request that reaches the server between two
+                # statements is dropped, and the next statement may be a long one.
+                driver.cancel_safe()
+                finished.wait(CANCEL_RESEND_S)
+
+    watcher = Thread(target=watch, name="import-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    except (psycopg.errors.QueryCanceled, DBAPIError) as exc:
+        original = exc.orig if isinstance(exc, DBAPIError) else exc
+        if cancel.is_set() and isinstance(original, psycopg.errors.QueryCanceled):
+            raise ImportCancelledError from None
+        raise
+    finally:
+        finished.set()
+        watcher.join()
 
 
 def preview_file(
@@ -276,7 +343,7 @@ def preview_file(
     cancel: Event | None,
 ) -> PreviewT:
     """What importing `path` would do, with every bad row; nothing is written (the work is rolled back)."""
-    with unit_of_work_factory() as uow:
+    with import_transaction(unit_of_work_factory, cancel) as uow:
         return stage(uow, Path(path), progress, cancel)[1]
 
 
@@ -293,7 +360,7 @@ def staged_import(
     A preview with bad rows is refused before the block, and a cancel seen after it; either, or the
     block raising, rolls everything back.
     """
-    with unit_of_work_factory() as uow:
+    with import_transaction(unit_of_work_factory, cancel) as uow:
         repository, preview = stage(uow, path, progress, cancel)
         if preview.has_errors:
             raise ImportRejectedError(path.name, preview)

@@ -20,8 +20,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+import operator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from threading import Event
 from typing import Any
@@ -35,9 +38,13 @@ from reseller_desktop.domain.listing_rules import listing_errors
 from reseller_desktop.domain.money import parse_money, to_real
 from reseller_desktop.domain.sku import clean_sku, new_sku
 from reseller_desktop.repositories.listing_filters import filter_conditions
-from reseller_desktop.repositories.listing_import import FIELD_COLUMNS, STAGED_COLUMNS, ListingImportRepository
+from reseller_desktop.repositories.listing_import import (
+    FIELD_COLUMNS,
+    PROGRESS_ROWS,
+    STAGED_COLUMNS,
+    ListingImportRepository,
+)
 from reseller_desktop.services.csv_transfer import (
-    WRITE_SLICE_ROWS,
     BadRow,
     CsvFileError,
     ExportQuery,
@@ -48,8 +55,8 @@ from reseller_desktop.services.csv_transfer import (
     export_csv,
     preview_file,
     refused_rows,
+    report_progress,
     staged_import,
-    write_slices,
 )
 
 # One column per listing field a seller owns, in the contract's order (no id, user_id, collectible_id).
@@ -59,9 +66,7 @@ COLUMNS = (
     "platform_statuses", "created_at", "updated_at"
 )  # fmt: skip
 MONEY = ("price", "cost", "sold_price")
-TIMES = ("sold_date", "created_at", "updated_at")
 JSON_SHAPES = {"attributes": dict, "photos": list, "platform_statuses": dict}
-PLAIN_TEXT = ("description", "category", "item_type", "storage_location", "upc", "sold_platform")
 
 
 @dataclass(frozen=True)
@@ -142,19 +147,23 @@ def import_listings(
     path: Path | str,
     progress: ProgressCallback | None = None,
     cancel: Event | None = None,
-    slice_rows: int = WRITE_SLICE_ROWS,
+    progress_rows: int = PROGRESS_ROWS,
 ) -> ImportResult:
     """Import `path` in one transaction: every row, or (bad rows, a refusal, cancel) nothing at all.
 
     The file is read and checked again rather than trusting an earlier preview: it or the listings
-    may have changed since.
+    may have changed since. It is written with one INSERT … ON CONFLICT, whose progress is reported
+    every `progress_rows` rows of the file.
     """
     path = Path(path)
     with staged_import(unit_of_work_factory, path, _stage_and_classify, progress, cancel) as (repository, preview):
-        created = updated = 0
-        for first, stop in write_slices(repository.row_number_range(), slice_rows, progress, cancel):
-            slice_created, slice_updated = repository.merge(first, stop)
-            created, updated = created + slice_created, updated + slice_updated
+        first, last = repository.row_number_range()
+        total = last - first + 1
+        report_progress(progress, "Writing", 0, total)
+        created, updated = repository.merge(
+            lambda row_number: report_progress(progress, "Writing", row_number - first + 1, total), progress_rows
+        )
+        report_progress(progress, "Writing", total, total)
         unchanged = preview.to_write + preview.unchanged - created - updated
         if created or updated:  # an import that changes nothing leaves no trace, not even in the log
             repository.record(path.name, created, updated, unchanged)
@@ -178,10 +187,12 @@ class _ListingRows(StagingReader):
     def _header(self, stream: io.TextIOWrapper) -> tuple[Iterator[list[str]], list[str]]:
         reader = csv.reader(stream)
         self.row_number = 1
-        return reader, _read_header(reader, self.path.name)
+        header = _read_header(reader, self.path.name)
+        self._in_order = operator.itemgetter(*(header.index(name) for name in COLUMNS))
+        return reader, header
 
-    def _staged(self, cells: dict[str, str]) -> tuple[Any, ...]:
-        staged, errors = parse_row(self.row_number, cells)
+    def _staged(self, cells: list[str]) -> tuple[Any, ...]:
+        staged, errors = parse_row(self.row_number, self._in_order(cells))
         if errors:
             self.bad_rows.append((self.row_number, "; ".join(f"{e.field}: {e.message}" for e in errors)))
         return staged
@@ -205,44 +216,79 @@ def _read_header(reader: Iterator[list[str]], file_name: str) -> list[str]:
     return header
 
 
-_FIELD_POSITION = {name: index for index, name in enumerate(STAGED_COLUMNS)}
+# A plain amount in the export's own form: at most 99,999.99, whole cents, nothing to strip. Such a
+# cell is read as is; anything else goes through parse_money, for its rules and its messages.
+_PLAIN_MONEY = re.compile(r"\d{1,5}(?:\.\d{1,2})?")
+_STAGED_FIELDS = operator.itemgetter(*FIELD_COLUMNS)
+_SKU_POSITION = STAGED_COLUMNS.index("sku")
 
 
-def parse_row(row_number: int, cells: dict[str, str]) -> tuple[tuple[Any, ...], list[FieldError]]:
-    """One file row as a staging tuple, and every rule it breaks, with the messages the editor shows."""
+def parse_row(row_number: int, cells: Sequence[str]) -> tuple[tuple[Any, ...], list[FieldError]]:
+    """One file row (cells in COLUMNS order) as a staging tuple, and every rule it breaks, with the
+    messages the editor shows.
+
+    This runs once per row of files of a million rows: it reads cells in the common forms directly
+    and leaves the rules to listing_errors, so the rules and messages are the editor's.
+    """
+    (listing_uuid, title, description, price, cost, condition, category, item_type, attributes, photos, quantity,
+     storage_location, sku_cell, upc, status, sold_platform, sold_date, sold_price, platform_statuses, created_at,
+     updated_at) = cells  # fmt: skip
     errors: list[FieldError] = []
-    values: dict[str, Any] = {"title": cells["title"]}
-    for name in PLAIN_TEXT:
-        values[name] = cells[name] or None
-    for name in MONEY:
-        cell = cells[name].strip()
-        try:
-            values[name] = parse_money(cell, name) if cell else None
-        except ValidationError as exc:
-            errors.extend(exc.errors)
-    for name in TIMES:
-        values[name] = read_time(cells[name], name, errors)
-    for name, shape in JSON_SHAPES.items():
-        values[name] = _parse_json(cells[name], name, shape, errors)
-    quantity = cells["quantity"].strip()
-    try:
-        values["quantity"] = int(quantity) if quantity else 1
-    except ValueError:
-        values["quantity"] = quantity  # the rules below name it in the editor's words
-    values["condition"] = cells["condition"].strip() or None
-    values["status"] = cells["status"].strip() or "draft"
+    values: dict[str, Any] = {
+        "title": title,
+        "description": description or None,
+        "category": category or None,
+        "item_type": item_type or None,
+        "storage_location": storage_location or None,
+        "upc": upc or None,
+        "sold_platform": sold_platform or None,
+        "price": _money(price, "price", errors),
+        "cost": _money(cost, "cost", errors),
+        "sold_price": _money(sold_price, "sold_price", errors),
+        "sold_date": read_time(sold_date, "sold_date", errors) if sold_date else None,
+        "created_at": read_time(created_at, "created_at", errors) if created_at else None,
+        "updated_at": read_time(updated_at, "updated_at", errors) if updated_at else None,
+        "attributes": _parse_json(attributes, "attributes", dict, errors),
+        "photos": _parse_json(photos, "photos", list, errors),
+        "platform_statuses": _parse_json(platform_statuses, "platform_statuses", dict, errors),
+        "quantity": _quantity(quantity),
+        "condition": condition.strip() or None,
+        "status": status.strip() or "draft",
+    }
     unparsed = {e.field for e in errors}
     errors += [e for e in listing_errors(values) if e.field not in unparsed]
-    sku = clean_sku(cells["sku"])
-    keys = (row_number, not errors, sku is None, cells["listing_uuid"].strip() or None)
+    sku = clean_sku(sku_cell)
+    keys = (row_number, not errors, sku is None, listing_uuid.strip() or None)
     if errors:  # staged by its keys only, so duplicates are still found
         staged = [*keys, *(None for _ in FIELD_COLUMNS), None, None]
-        staged[_FIELD_POSITION["sku"]] = sku or new_sku()
+        staged[_SKU_POSITION] = sku or new_sku()
         return tuple(staged), errors
     for name in MONEY:
         values[name] = to_real(values[name])
     values["sku"] = sku or new_sku()
-    return (*keys, *(values[name] for name in FIELD_COLUMNS), values["created_at"], values["updated_at"]), errors
+    return (*keys, *_STAGED_FIELDS(values), values["created_at"], values["updated_at"]), errors
+
+
+def _money(cell: str, name: str, errors: list[FieldError]) -> Decimal | None:
+    if _PLAIN_MONEY.fullmatch(cell):
+        return Decimal(cell)
+    cell = cell.strip()
+    if not cell:
+        return None
+    try:
+        return parse_money(cell, name)
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+        return None
+
+
+def _quantity(cell: str) -> int | str:
+    """A whole number; a blank cell is 1, the default. Anything else is kept for the rules to name."""
+    cell = cell.strip()
+    try:
+        return int(cell) if cell else 1
+    except ValueError:
+        return cell
 
 
 def _parse_json(cell: str, name: str, shape: type, errors: list[FieldError]) -> str | None:
@@ -250,7 +296,7 @@ def _parse_json(cell: str, name: str, shape: type, errors: list[FieldError]) -> 
 
     It is not re-serialised: that doubled the cost of a row, and the import compares JSON as JSON.
     """
-    if not cell.strip():
+    if not cell or cell.isspace():
         return None
     example = '{"brand": "Levi\'s"}' if shape is dict else '["file:///photos/a.jpg"]'
     try:

@@ -19,9 +19,6 @@ from reseller_desktop.domain.errors import FieldError, ValidationError
 from reseller_desktop.domain.money import parse_money
 from reseller_desktop.domain.records import ListingRecord
 
-# Platform rows still up on a marketplace, and so to be taken down when the item is gone.
-LIVE_PLATFORM_STATUSES = ("pending", "active", "failed")
-
 
 @dataclass(frozen=True)
 class SaleOutcome:
@@ -71,19 +68,16 @@ def record_sale(
         return SaleOutcome(updated, sold_out=False, cancellations=(), cancel_at=None)
 
     # The platform rows first, with the seller's cooldown: the database's own trigger on the listing
-    # (for writers that do not come this way) then finds nothing left to schedule.
+    # (for writers that do not come this way) then finds nothing left to schedule. A handful of
+    # statements in all, whatever the number of platforms: the listing stays locked meanwhile.
     cancel_at = sold_at + cooldown
-    cancelled: list[str] = []
-    for row in uow.platform_listings.for_listing(listing_id):
-        if row.platform == platform:
-            uow.platform_listings.update(row.id, {"status": "sold"})
-        elif row.status in LIVE_PLATFORM_STATUSES:
-            uow.platform_listings.update(row.id, {"status": "pending_cancel", "cancel_scheduled_at": cancel_at})
-            cancelled.append(row.platform)
+    settled = uow.platform_listings.settle_sale(listing_id, platform, cancel_at)
+    cancelled = [row.platform for row in settled if row.platform != platform]
     updated = uow.listings.update(
         listing_id,
         {"quantity": 0, "status": "sold", "sold_platform": platform, "sold_date": sold_at, "sold_price": sold_price},
         recording_sale=True,
+        locked=listing,
     )
     uow.activity_log.record("record_sale", "listing", listing_id, detail | {"cancel": cancelled})
     return SaleOutcome(updated, sold_out=True, cancellations=tuple(cancelled), cancel_at=cancel_at)

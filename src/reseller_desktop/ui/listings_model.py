@@ -8,7 +8,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPixmap
 
 from reseller_desktop.db.database import UnitOfWork
@@ -16,7 +15,7 @@ from reseller_desktop.domain.listing_filter import ListingFilter
 from reseller_desktop.domain.money import format_money
 from reseller_desktop.repositories.keyset import PageKey
 from reseller_desktop.repositories.listing_pages import ListingRow, Sort
-from reseller_desktop.ui.paged_table_model import PagedTableModel
+from reseller_desktop.ui.paged_table_model import DECORATION_ROLE, FOREGROUND_ROLE, TOOLTIP_ROLE, PagedTableModel
 from reseller_desktop.ui.table_models import Column
 from reseller_desktop.ui.tasks import TaskRunner
 
@@ -54,6 +53,7 @@ def _load_rows(new_uow: UnitOfWorkFactory, ids: list[int]) -> list[ListingRow]:
 class ListingsModel(PagedTableModel[ListingRow, ListingFilter, Sort]):
     columns = COLUMNS
     waiting_column = TITLE
+    styled_roles = frozenset({DECORATION_ROLE, FOREGROUND_ROLE, TOOLTIP_ROLE})
 
     def __init__(
         self,
@@ -79,9 +79,9 @@ class ListingsModel(PagedTableModel[ListingRow, ListingFilter, Sort]):
         return self.row_filter
 
     def _styled(self, row: ListingRow, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
+        if role == FOREGROUND_ROLE and column == STATUS:
             return QColor(STATUS_COLOURS.get(row.status or "draft", "#000000"))
-        if role == Qt.ItemDataRole.ToolTipRole and column in (TITLE, PLATFORMS):
+        if role == TOOLTIP_ROLE and column in (TITLE, PLATFORMS):
             chips = ", ".join(f"{p}: {s}" for p, s in row.platforms) or "not listed on any platform"
             return f"{row.title}\n{chips}"
         return super()._styled(row, column, role)

@@ -92,13 +92,14 @@ class ListingsView(QWidget):
         self.model = model
         self.last_undo: UndoToken | None = None
         self._counts_asked = 0  # counts of an older filter that arrive late are dropped
+        self._counts_due = False  # the filter changed: count once its first page is in
         self._build_filters()
         self._build_table()
         self._build_actions()
         self._lay_out()
         model.load_failed.connect(self.show_offline)
         model.loaded.connect(self._loaded)
-        model.modelReset.connect(self.refresh_counts)
+        model.modelReset.connect(self._count_after_first_page)
         self._selection_changed()
 
     def _build_filters(self) -> None:
@@ -124,7 +125,7 @@ class ListingsView(QWidget):
         # Newest changes first.
         self.table = paged_table(model, row_height=ROW_HEIGHT, column_widths=COLUMN_WIDTHS, sort_column=UPDATED)
         self.table.horizontalHeader().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        self.table.setItemDelegateForColumn(PLATFORMS, PlatformChipsDelegate(self.table))
+        self.table.setItemDelegateForColumn(PLATFORMS, PlatformChipsDelegate(model, self.table))
         self.table.doubleClicked.connect(lambda index: self.open_listing.emit(model.listing_id(index.row())))
         self.table.activated.connect(lambda index: self.open_listing.emit(model.listing_id(index.row())))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -207,6 +208,11 @@ class ListingsView(QWidget):
         self._debounce.stop()
         self.model.set_filter(self.current_filter())
 
+    def _count_after_first_page(self) -> None:
+        # The counts wait for the rows: both would otherwise share the two workers and the two
+        # connections while the user waits for the first rows, which matter more.
+        self._counts_due = True
+
     def refresh_counts(self) -> None:
         self._counts_asked += 1
         asked, listing_filter, new_uow = self._counts_asked, self.model.listing_filter, self._new_uow
@@ -235,6 +241,9 @@ class ListingsView(QWidget):
 
     def _loaded(self) -> None:
         self.offline.hide()
+        if self._counts_due:
+            self._counts_due = False
+            self.refresh_counts()
 
     # ----- bulk actions -----------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -19,8 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from reseller_desktop import APP_NAME, __version__
-from reseller_desktop.services.startup import StartupReport
 from reseller_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    # Only a type here: the module brings in the database stack, which the window must not wait
+    # for (it is shown before any of that is imported; see ui/app.py).
+    from reseller_desktop.services.startup import StartupReport
 
 PAGES = (
     ("Listings", "Your listings appear here."),

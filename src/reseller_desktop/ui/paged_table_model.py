@@ -5,8 +5,9 @@ LazyTableModel fetches the next page when the view scrolls near the end (fetchMo
 that arrives after the model started again (a new filter or sort) is dropped.
 
 PagedTableModel (listings, cards) reads keyset pages sorted by the database, never by a proxy
-model. It keeps the ids of the rows loaded so far (8 bytes each) and a bounded cache of pages of
-full rows; a page that was let go of is fetched again by its ids when it comes back into view.
+model. It keeps the ids of the rows loaded so far (8 bytes each, in order, and once more as a
+compressed bitmap to tell a row that comes again) and a bounded cache of pages of full rows; a page
+that was let go of is fetched again by its ids when it comes back into view.
 """
 
 from __future__ import annotations
@@ -17,15 +18,26 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Generic, Protocol, TypeVar
 
+from pyroaring import BitMap64
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QPixmap
 
 from reseller_desktop.repositories.keyset import KeysetSort, PageKey
-from reseller_desktop.ui.table_models import ColumnTableModel, Index
+from reseller_desktop.ui.table_models import ID_ROLE, RIGHT_ALIGNED, ROW_ROLE, ColumnTableModel, Index
 from reseller_desktop.ui.tasks import TaskRunner
 
 PAGE_SIZE = 200
 MAX_CACHED_PAGES = 40  # 8,000 full rows at most in memory; ids only for the rest
+
+# Roles as plain ints. A paint asks about a thousand (cell, role) pairs, and reading an enum member
+# off PySide6's Qt namespace costs about a microsecond each time: more than the answer itself.
+DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)
+DECORATION_ROLE = int(Qt.ItemDataRole.DecorationRole)
+ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+FONT_ROLE = int(Qt.ItemDataRole.FontRole)
+TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
+_PLAIN_ROLES = frozenset({ID_ROLE, DISPLAY_ROLE, ROW_ROLE, ALIGNMENT_ROLE})
 
 
 class LazyTableModel(QAbstractTableModel):
@@ -121,6 +133,9 @@ class PagedTableModel(LazyTableModel, ColumnTableModel[RowT], Generic[RowT, Filt
 
     cover_column = 0  # shows the row's cover photo
     waiting_column = 1  # shows "…" while its row's page is on its way
+    # The roles `_styled` answers; any other role a delegate asks about is None without finding the
+    # row. None: every role goes to `_styled`.
+    styled_roles: frozenset[int] | None = None
 
     def __init__(
         self,
@@ -140,10 +155,13 @@ class PagedTableModel(LazyTableModel, ColumnTableModel[RowT], Generic[RowT, Filt
         self.row_filter = row_filter
         self.sort_order = sort
         self._ids = array("q")
-        self._loaded: set[int] = set()
+        # A set of a million ints costs some 60 MB; the bitmap of the same ids well under 1 MB.
+        self._loaded = BitMap64()
         self._pages: OrderedDict[int, list[RowT]] = OrderedDict()
         self._pages_in_flight: set[int] = set()
         self._next_key: PageKey | None = None
+        # The row asked about last: a paint asks about each cell of a row, role after role, in turn.
+        self._last_asked: tuple[int, RowT | None] = (-1, None)
 
     # ----- what is shown ------------------------------------------------------------------------
     def set_filter(self, row_filter: FilterT) -> None:
@@ -169,6 +187,7 @@ class PagedTableModel(LazyTableModel, ColumnTableModel[RowT], Generic[RowT, Filt
     def refresh_rows(self, ids: list[int]) -> None:
         """Fetch these rows again where they are in memory (after an edit)."""
         wanted = set(ids)
+        self._last_asked = (-1, None)
         for page, rows in list(self._pages.items()):
             if any(row.id in wanted for row in rows):
                 self._pages.pop(page)
@@ -186,6 +205,48 @@ class PagedTableModel(LazyTableModel, ColumnTableModel[RowT], Generic[RowT, Filt
     def row_id(self, row: int) -> int:
         return self._ids[row]
 
+    def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
+        """ColumnTableModel.data, with the roles compared as ints (see DISPLAY_ROLE)."""
+        if not index.isValid():
+            return None
+        return self._cell(index.row(), index.column(), role)
+
+    def _cell(self, number: int, column: int, role: int) -> Any:
+        if role == ID_ROLE:
+            return self._ids[number]
+        styled = self.styled_roles
+        if styled is not None and role not in styled and role not in _PLAIN_ROLES:
+            return None
+        row = self.row_for_paint(number)
+        if row is None:
+            return self._waiting(column, role)
+        if role == DISPLAY_ROLE:
+            return self._text(row, column)
+        if role == ROW_ROLE:
+            return row
+        if role == ALIGNMENT_ROLE:
+            return RIGHT_ALIGNED if self.columns[column].numeric else None
+        return self._styled(row, column, role)
+
+    # ----- painting (ui/paged_table_view.PagedCellDelegate asks these, one cell at a time) -------------
+    def row_for_paint(self, number: int) -> RowT | None:
+        """The row shown at `number`; None while its page is on its way (and it is asked for)."""
+        asked, row = self._last_asked
+        if asked != number or row is None:
+            row = self._row_at(number)
+            self._last_asked = (number, row)
+        return row
+
+    def cell_text(self, row: RowT | None, column: int) -> str:
+        if row is None:
+            return self._waiting(column, DISPLAY_ROLE) or ""
+        return self._text(row, column)
+
+    def cell_style(self, row: RowT, column: int, role: int) -> Any:
+        """A look of the cell other than its text (colour, font, cover); None: Qt's default."""
+        styled = self.styled_roles
+        return None if styled is not None and role not in styled else self._styled(row, column, role)
+
     def ids_of(self, rows: list[int]) -> list[int]:
         return [self._ids[r] for r in rows]
 
@@ -199,10 +260,10 @@ class PagedTableModel(LazyTableModel, ColumnTableModel[RowT], Generic[RowT, Filt
 
     # ----- cells ------------------------------------------------------------------------------------
     def _waiting(self, column: int, role: int) -> Any:
-        return "…" if role == Qt.ItemDataRole.DisplayRole and column == self.waiting_column else None
+        return "…" if role == DISPLAY_ROLE and column == self.waiting_column else None
 
     def _styled(self, row: RowT, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.DecorationRole and column == self.cover_column and row.cover and self._cover_pixmap:
+        if role == DECORATION_ROLE and column == self.cover_column and row.cover and self._cover_pixmap:
             return self._cover_pixmap(row.cover)
         return None
 
@@ -221,8 +282,9 @@ class PagedTableModel(LazyTableModel, ColumnTableModel[RowT], Generic[RowT, Filt
         return rows[offset]
 
     def _clear_rows(self) -> None:
+        self._last_asked = (-1, None)
         self._ids = array("q")
-        self._loaded = set()
+        self._loaded = BitMap64()
         self._pages.clear()
         self._pages_in_flight.clear()
         self._next_key = None
@@ -241,12 +303,13 @@ class PagedTableModel(LazyTableModel, ColumnTableModel[RowT], Generic[RowT, Filt
             first = len(self._ids)
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self._ids.extend(row.id for row in rows)
-            self._loaded.update(row.id for row in rows)
+            self._loaded.update([row.id for row in rows])
             self._store(first, rows)
             self.endInsertRows()
         self.loaded.emit()
 
     def _remember(self, page: int, rows: list[RowT]) -> None:
+        self._last_asked = (-1, None)
         self._pages[page] = rows
         self._pages.move_to_end(page)
         while len(self._pages) > MAX_CACHED_PAGES:

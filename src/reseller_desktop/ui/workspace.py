@@ -66,6 +66,8 @@ class Workspace(QObject):
         self.listings.new_listing.connect(lambda: self.open_listing(None))
         window.set_page(0, self.listings)
         self.state = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+        # The first page is asked for now, so the database reads it while the other pages are built.
+        self.listings.start(self.state)
         self._build_collection_pages()
         self.sync_model = SyncBoardModel(runner, self.new_uow)
         self.sync_view = SyncView(
@@ -106,7 +108,6 @@ class Workspace(QObject):
         self.health = DatabaseHealth(runner, database)
         self.health.changed.connect(self._reachability_changed)
         window.restore_state(self.state)
-        self.listings.start(self.state)
         self.sync_view.start()
         self.notifications.refresh()
         self.cards.restore_state(self.state)
