@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select, text
@@ -23,6 +23,8 @@ from tests.transfer_support import (  # noqa: F401  (*_fixture: fixtures)
     table_rows,
 )
 
+from reseller_desktop.bench import csv_import
+from reseller_desktop.bench.context import BenchContext
 from reseller_desktop.db import schema
 from reseller_desktop.db.database import Database
 from reseller_desktop.db.errors import ConstraintError
@@ -488,22 +490,65 @@ def test_a_missing_file_is_a_clear_message(tmp_path: Path, as_alice: Factory) ->
         preview_import(as_alice, tmp_path / "nope.csv")
 
 
+def _staged_row(row_number: int, generated_sku: str | None, **cells: str) -> tuple[Any, ...]:
+    """A valid row as the reader stages it, with `generated_sku` in place of the SKU it generated."""
+    row = dict.fromkeys(COLUMNS, "") | {"title": "Item", "price": "2"} | cells
+    staged, errors = parse_row(row_number, [row[name] for name in COLUMNS])
+    assert errors == []
+    sku_at = STAGED_COLUMNS.index("sku")
+    return staged if generated_sku is None else (*staged[:sku_at], generated_sku, *staged[sku_at + 1 :])
+
+
 def test_a_generated_sku_that_collides_is_replaced(database: Database, alice: UserRecord, as_alice: Factory) -> None:
     add(as_alice, title="Existing", price="1", sku="RD-TAKEN001")
-    cells = dict.fromkeys(COLUMNS, "") | {"title": "New", "price": "2"}
-    staged, errors = parse_row(2, [cells[name] for name in COLUMNS])
-    assert errors == []
-    assert staged[STAGED_COLUMNS.index("sku_generated")] is True
-    sku_at = STAGED_COLUMNS.index("sku")
-    colliding = (*staged[:sku_at], "RD-TAKEN001", *staged[sku_at + 1 :])
-    fresh: Iterator[str] = iter(["RD-FRESH001"])
+    generated = _staged_row(2, None, title="New")
+    assert generated[STAGED_COLUMNS.index("sku_generated")] is True
+    rows = [
+        _staged_row(2, "RD-TAKEN001", title="New"),  # generated, and an existing listing has it
+        _staged_row(3, "RD-TWICE001", title="Twin A"),  # generated twice in the file
+        _staged_row(4, "RD-TWICE001", title="Twin B"),
+        _staged_row(5, "RD-GIVEN001", title="Generated"),  # generated, and row 6 gives it
+        _staged_row(6, None, title="Given", sku="RD-GIVEN001"),
+    ]
+    fresh: Iterator[str] = iter(["RD-FRESH001", "RD-FRESH002", "RD-FRESH003", "RD-FRESH004"])
     with as_alice() as uow:
         repository = ListingImportRepository(uow.connection, uow.user_id, uow.activity_log)
         repository.start()
-        repository.stage([colliding])
+        repository.stage(rows)
         assert repository.classify(lambda: next(fresh)) == []
-        assert repository.merge() == (1, 0)
+        assert repository.merge() == (5, 0)
         uow.commit()
     with as_alice() as uow:
-        assert [r.title for r in uow.listings.find_by_sku("RD-TAKEN001")] == ["Existing"]
-        assert [r.title for r in uow.listings.find_by_sku("RD-FRESH001")] == ["New"]
+        by_title = {r.title: r.sku for r in uow.listings.page()}
+    assert by_title["Existing"] == "RD-TAKEN001"
+    assert by_title["Given"] == "RD-GIVEN001"  # a SKU the file gives is kept
+    generated_skus = {by_title[title] for title in ("New", "Twin A", "Twin B", "Generated")}
+    assert generated_skus == {"RD-FRESH001", "RD-FRESH002", "RD-FRESH003", "RD-FRESH004"}
+
+
+def test_the_import_bench_area_measures_the_app_beside_a_raw_copy_and_leaves_no_trace(
+    tmp_path: Path, database: Database, alice: UserRecord, as_alice: Factory
+) -> None:
+    add(as_alice, title="Alice's lamp", price="10", sku="LAMP")
+    before = (listings_state(database), table_rows(database, "users"), table_rows(database, "activity_logs"))
+    # The area uses the context's database, scratch folder and scale, not the generated dataset.
+    ctx = BenchContext(
+        scale=0.0001, workdir=tmp_path, server=cast(Any, None), database=database, dataset=cast(Any, None), runs=5
+    )
+
+    [figure] = list(csv_import.figures(ctx))
+
+    assert figure.name == "CSV import of 100 listings (parse, validate, write)"
+    assert (figure.unit, figure.better, figure.target) == ("rows/s", "higher", 50_000)
+    assert len(figure.samples.values) == csv_import.SMALL_SCALE_RUNS
+    assert all(value > 0 for value in figure.samples.values)
+    assert figure.limit is not None and figure.limit > 0
+    assert figure.limit_label == "raw psycopg COPY into listings"
+    assert figure.extra["rows"] == 100
+    assert [set(phases) for phases in figure.extra["phase_seconds"]] == [{"Reading", "Checking", "Writing"}] * 2
+    # The file is the export's format, and every row of it is a new listing the import accepts.
+    file = tmp_path / "import-listings-100-6.csv"
+    assert list(read_csv(file)[0]) == list(COLUMNS)
+    assert preview_import(as_alice, file) == ImportPreview(100, 0, 0, ())
+    # The throwaway users and all they wrote are gone; alice's listing is as it was.
+    assert (listings_state(database), table_rows(database, "users"), table_rows(database, "activity_logs")) == before

@@ -34,9 +34,10 @@ from reseller_desktop.services.listing_csv import COLUMNS, import_listings
 
 FULL_ROWS = 1_000_000
 TARGET_ROWS_PER_S = 50_000.0
-# A full-scale run imports a million rows twice (the app, then raw): three are enough. A small
-# scale affords more, within the smoke run's few seconds for the whole area.
+# A full-scale run imports a million rows twice (the app, then raw): three are enough. A tenth of it
+# affords more; the smoke run (a hundredth) has a few seconds for the whole area.
 FULL_SCALE_RUNS = 3
+TENTH_SCALE_RUNS = 5
 SMALL_SCALE_RUNS = 2
 SEED = 6
 RAW_LABEL = "raw psycopg COPY into listings"
@@ -59,7 +60,7 @@ _NOTES = (
 def figures(ctx: BenchContext) -> Iterator[Figure]:
     rows = ctx.scaled(FULL_ROWS, least=100)
     path = listings_file(ctx.workdir, rows)
-    runs = FULL_SCALE_RUNS if ctx.scale >= 0.5 else min(ctx.runs, SMALL_SCALE_RUNS)
+    runs = min(ctx.runs, _runs(ctx.scale))
     app: list[float] = []
     raw: list[float] = []
     phases: list[dict[str, float]] = []
@@ -85,6 +86,12 @@ def figures(ctx: BenchContext) -> Iterator[Figure]:
             "phase_seconds": phases,  # per run: Reading, Checking, Writing, as the dialog shows them
         },
     )
+
+
+def _runs(scale: float) -> int:
+    if scale >= 0.5:
+        return FULL_SCALE_RUNS
+    return TENTH_SCALE_RUNS if scale >= 0.05 else SMALL_SCALE_RUNS
 
 
 # ----- the two sides -----------------------------------------------------------------------------------

@@ -160,8 +160,7 @@ SELECT count(*) FROM updated
 """
 
 # Matching is one statement each over the whole file, joined on the user's listings (the planner
-# hashes whichever side is smaller), never a statement per slice: a statement per slice reads the
-# user's listings once per slice.
+# hashes whichever side is smaller): in slices of the file, each slice would read them again.
 _MATCH_BY_SKU = f"""
 UPDATE {STAGING} s SET match_id = l.id, changed = {differs("l", "s", "::real")}
 FROM listings l
@@ -178,8 +177,8 @@ JOIN listings l ON l.user_id = :user_id AND l.listing_uuid = s.listing_uuid
 WHERE s.valid AND s.match_id IS DISTINCT FROM l.id ORDER BY s.row_number
 """
 # A new row whose listing_uuid a listing has already (another user's: tenants never learn about each
-# other's rows) gets a fresh one when written. Found here once for the whole file: the merge used to
-# ask per row, which the planner answered by reading the whole listing_uuid index for every slice.
+# other's rows) gets a fresh one when written. One join for the whole file: asked in the merge, per
+# row, the planner answers it by reading the whole listing_uuid index.
 _CLEAR_TAKEN_UUIDS = f"""
 UPDATE {STAGING} s SET listing_uuid = NULL
 WHERE s.valid AND s.match_id IS NULL AND s.listing_uuid IS NOT NULL
