@@ -33,7 +33,13 @@ from reseller_desktop.domain.listing_filter import ListingFilter
 from reseller_desktop.domain.listing_rules import listing_errors
 from reseller_desktop.domain.money import parse_money
 from reseller_desktop.domain.records import UserRecord
-from reseller_desktop.repositories.listing_import import STAGED_COLUMNS, ListingImportRepository
+from reseller_desktop.repositories.listing_import import (
+    JSON_DIFFERS,
+    JSON_DIFFERS_SQL,
+    JSON_DIFFERS_SQL_BEFORE_16,
+    STAGED_COLUMNS,
+    ListingImportRepository,
+)
 from reseller_desktop.services.csv_transfer import (
     BadRow,
     CsvFileError,
@@ -552,3 +558,25 @@ def test_the_import_bench_area_measures_the_app_beside_a_raw_copy_and_leaves_no_
     assert preview_import(as_alice, file) == ImportPreview(100, 0, 0, ())
     # The throwaway users and all they wrote are gone; alice's listing is as it was.
     assert (listings_state(database), table_rows(database, "users"), table_rows(database, "activity_logs")) == before
+
+
+@pytest.mark.parametrize("function_sql", [JSON_DIFFERS_SQL, JSON_DIFFERS_SQL_BEFORE_16])
+def test_json_cells_are_compared_as_json_on_every_server_version(database: Database, function_sql: str) -> None:
+    cases = [
+        (None, None, False),
+        ('{ "a" : 1,  "b": [1, 2] }', '{"a":1,"b":[1,2]}', False),  # spacing, as the web app writes it
+        ('{"b":1,"a":2}', '{"a":2,"b":1}', False),  # key order
+        ("", None, False),  # a blank cell is no JSON: as the file writes it back
+        ("null", None, False),
+        ('{"a":1}', '{"a":2}', True),
+        ('{"a":1}', None, True),
+        (None, '{"a":1}', True),
+        ("{not json", '{"a":1}', True),  # malformed in the database: replaced
+        ('{"a":"x"}', '{"a":"\\u0000"}', True),  # JSON Python reads but PostgreSQL does not: written, not a crash
+    ]
+    with database.connect() as conn:
+        conn.execute(text(function_sql))
+        found = [
+            conn.scalar(text(f"SELECT {JSON_DIFFERS}(:old, :new)"), {"old": old, "new": new}) for old, new, _ in cases
+        ]
+    assert found == [expected for _, _, expected in cases]
